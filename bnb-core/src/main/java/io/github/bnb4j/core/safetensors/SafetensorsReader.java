@@ -1,0 +1,287 @@
+package io.github.bnb4j.core.safetensors;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.HalfFloats;
+
+/**
+ * Reads a <a href="https://github.com/huggingface/safetensors">safetensors</a> file through memory maps.
+ *
+ * <p>Layout: an unsigned 64-bit little-endian header length {@code N}, {@code N} bytes of UTF-8 JSON (an
+ * object mapping each tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} plus an optional
+ * {@code "__metadata__"} string-to-string object), then the data region, to which the offsets are relative.
+ *
+ * <p>{@link #open(Path)} validates the whole header up front (see {@link SafetensorsFormatException}), so
+ * every later call works on a consistent file. Tensor bytes are mapped on demand, one mapping per call to
+ * {@link #bytes(String)} covering exactly that tensor; files larger than 2 GiB are therefore fine as long as
+ * each single tensor is under 2 GiB (the limit of a {@link ByteBuffer}). The data region does not have to be
+ * fully covered by tensors.
+ *
+ * <p>Instances are safe to use from several threads. After {@link #close()} every method throws
+ * {@link IllegalStateException}; buffers already returned stay readable (the mapping lives until they are
+ * garbage collected). As with any memory map, truncating the file while it is mapped makes reads fail.
+ */
+public final class SafetensorsReader implements AutoCloseable {
+    private final Path path;
+    private final FileChannel channel;
+    private final SafetensorsHeader header;
+    private volatile boolean closed;
+
+    private SafetensorsReader(Path path, FileChannel channel, SafetensorsHeader header) {
+        this.path = path;
+        this.channel = channel;
+        this.header = header;
+    }
+
+    /**
+     * Opens and validates a safetensors file.
+     *
+     * @param path the file
+     * @return a reader over a fully validated header
+     * @throws SafetensorsFormatException if the file is not a valid safetensors file; the message names the
+     *                                    file and, where one is at fault, the tensor
+     * @throws IOException                if the file cannot be opened or read
+     */
+    public static SafetensorsReader open(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new SafetensorsReader(path, channel, SafetensorsHeader.read(path, channel));
+        } catch (Throwable t) {
+            // Nothing half-built escapes: a failed open leaves no open file behind.
+            try {
+                channel.close();
+            } catch (IOException closeFailure) {
+                t.addSuppressed(closeFailure);
+            }
+            throw t;
+        }
+    }
+
+    /** The file this reader was opened on. */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * The {@code "__metadata__"} entries, in file order; empty when the header has none.
+     *
+     * @throws IllegalStateException if the reader is closed
+     */
+    public Map<String, String> metadata() {
+        ensureOpen();
+        return header.metadata();
+    }
+
+    /**
+     * Names of all tensors, in the order the header lists them.
+     *
+     * @throws IllegalStateException if the reader is closed
+     */
+    public Set<String> names() {
+        ensureOpen();
+        return Collections.unmodifiableSet(header.tensors().keySet());
+    }
+
+    /**
+     * Whether the file has a tensor called {@code name}.
+     *
+     * @throws IllegalStateException if the reader is closed
+     */
+    public boolean contains(String name) {
+        ensureOpen();
+        return header.tensors().containsKey(name);
+    }
+
+    /**
+     * Dtype, shape and byte range of one tensor.
+     *
+     * @throws IllegalArgumentException if there is no tensor called {@code name}
+     * @throws IllegalStateException    if the reader is closed
+     */
+    public TensorInfo info(String name) {
+        ensureOpen();
+        TensorInfo info = header.tensors().get(name);
+        if (info == null) {
+            throw new IllegalArgumentException("no tensor named '" + name + "' in " + path + "; it has "
+                    + header.tensors().size() + " tensors, for example " + someNames());
+        }
+        return info;
+    }
+
+    /**
+     * A read-only little-endian view of exactly the bytes of tensor {@code name}.
+     *
+     * @throws IllegalArgumentException      if there is no tensor called {@code name}
+     * @throws UnsupportedOperationException if the tensor is 2 GiB or larger (more than a ByteBuffer holds)
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public ByteBuffer bytes(String name) {
+        return map(info(name));
+    }
+
+    /**
+     * The elements of an F32, F16 or BF16 tensor as floats, in row-major order. F16 and BF16 values are
+     * widened exactly.
+     *
+     * @throws IllegalArgumentException      if there is no such tensor, or its dtype is not floating point
+     * @throws UnsupportedOperationException if the tensor is too large for a Java array
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public float[] readFloats(String name) {
+        TensorInfo info = requireDtype(name, "readFloats", DType.F32, DType.F16, DType.BF16);
+        float[] out = new float[elementCount(info)];
+        ByteBuffer bytes = map(info);
+        switch (info.dtype()) {
+            case F32 -> bytes.asFloatBuffer().get(out);
+            case F16 -> {
+                ShortBuffer halves = bytes.asShortBuffer();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = HalfFloats.f16ToFloat(halves.get(i));
+                }
+            }
+            default -> { // BF16, the only dtype left after requireDtype
+                ShortBuffer halves = bytes.asShortBuffer();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = HalfFloats.bf16ToFloat(halves.get(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The raw 16-bit patterns of an F16 or BF16 tensor.
+     *
+     * @throws IllegalArgumentException      if there is no such tensor, or its dtype is not F16 or BF16
+     * @throws UnsupportedOperationException if the tensor is too large for a Java array
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public short[] readShorts(String name) {
+        TensorInfo info = requireDtype(name, "readShorts", DType.F16, DType.BF16);
+        short[] out = new short[elementCount(info)];
+        map(info).asShortBuffer().get(out);
+        return out;
+    }
+
+    /**
+     * The bytes of a U8 or I8 tensor (U8 values above 127 come back negative; mask with {@code 0xFF}).
+     *
+     * @throws IllegalArgumentException      if there is no such tensor, or its dtype is not U8 or I8
+     * @throws UnsupportedOperationException if the tensor is too large for a Java array
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public byte[] readBytes(String name) {
+        TensorInfo info = requireDtype(name, "readBytes", DType.U8, DType.I8);
+        byte[] out = new byte[elementCount(info)];
+        map(info).get(out);
+        return out;
+    }
+
+    /**
+     * The elements of an I32 tensor.
+     *
+     * @throws IllegalArgumentException      if there is no such tensor, or its dtype is not I32
+     * @throws UnsupportedOperationException if the tensor is too large for a Java array
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public int[] readInts(String name) {
+        TensorInfo info = requireDtype(name, "readInts", DType.I32);
+        int[] out = new int[elementCount(info)];
+        map(info).asIntBuffer().get(out);
+        return out;
+    }
+
+    /**
+     * The elements of an I64 tensor.
+     *
+     * @throws IllegalArgumentException      if there is no such tensor, or its dtype is not I64
+     * @throws UnsupportedOperationException if the tensor is too large for a Java array
+     * @throws IllegalStateException         if the reader is closed
+     * @throws UncheckedIOException          if mapping the file fails
+     */
+    public long[] readLongs(String name) {
+        TensorInfo info = requireDtype(name, "readLongs", DType.I64);
+        long[] out = new long[elementCount(info)];
+        map(info).asLongBuffer().get(out);
+        return out;
+    }
+
+    /** Closes the file. Closing twice is harmless. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        channel.close();
+    }
+
+    private ByteBuffer map(TensorInfo info) {
+        ensureOpen();
+        long length = info.byteLength();
+        if (length > Integer.MAX_VALUE) {
+            throw new UnsupportedOperationException("tensor '" + info.name() + "' in " + path + " is " + length
+                    + " bytes; a ByteBuffer holds at most " + Integer.MAX_VALUE);
+        }
+        if (length == 0) {
+            // asReadOnlyBuffer resets the byte order, so set it afterwards.
+            return ByteBuffer.allocate(0).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + info.begin(), length)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map tensor '" + info.name() + "' of " + path, e);
+        }
+    }
+
+    private TensorInfo requireDtype(String name, String method, DType... allowed) {
+        TensorInfo info = info(name);
+        for (DType dtype : allowed) {
+            if (info.dtype() == dtype) {
+                return info;
+            }
+        }
+        throw new IllegalArgumentException(method + " needs a tensor of dtype "
+                + java.util.Arrays.toString(allowed) + ", but '" + name + "' in " + path + " is "
+                + info.dtype());
+    }
+
+    private int elementCount(TensorInfo info) {
+        long n = info.numel();
+        // Soft VM array limit: a few words below Integer.MAX_VALUE.
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new UnsupportedOperationException("tensor '" + info.name() + "' in " + path + " has " + n
+                    + " elements, more than a Java array holds");
+        }
+        return (int) n;
+    }
+
+    private String someNames() {
+        int shown = 5;
+        return header.tensors().keySet().stream().limit(shown).map(n -> "'" + n + "'")
+                .collect(Collectors.joining(", ", "[", header.tensors().size() > shown ? ", ...]" : "]"));
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("SafetensorsReader for " + path + " is closed");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+// Argument checks shared by the CPU and CUDA entry points; each failure names the argument.
+#pragma once
+
+#include "common/status.h"
+
+#define BNB_CHECK_NOT_NULL(ptr) BNB_CHECK_ARG((ptr) != nullptr, "%s must not be NULL", #ptr)
+#define BNB_CHECK_COUNT(n) BNB_CHECK_ARG((n) >= 0, "%s must be >= 0, got %lld", #n, static_cast<long long>(n))
+
+// Returns the status of call unless it is BNB_OK.
+#define BNB_TRY(call)                                  \
+    do {                                               \
+        bnb_status bnb_status_ = (call);               \
+        if (bnb_status_ != BNB_OK) return bnb_status_; \
+    } while (0)

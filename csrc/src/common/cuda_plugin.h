@@ -1,0 +1,63 @@
+// The contract between libbnb_cpu (which JavaCPP binds) and a CUDA plugin libbnb_cuda{MAJOR}{MINOR}.
+// libbnb_cpu dlopen()s the plugin chosen by the Java loader and calls its single exported symbol,
+// bnb_cuda_plugin_init, which fills a table with the plugin's implementation of every bnb_cuda_*
+// function of bnb.h. One X-macro list drives the table, the forwarders and the plugin's definitions,
+// so adding a CUDA entry point means adding one line here.
+#pragma once
+
+#include <stdarg.h>
+
+#include "bnb/bnb.h"
+
+#define BNB_CUDA_PLUGIN_ABI 1
+
+// X(name, (parameters), (arguments))
+#define BNB_CUDA_FUNCTIONS(X)                                                                                  \
+    X(bnb_cuda_backend_info, (int32_t * built_version, int32_t * runtime_version, char* archs, int32_t archs_len), \
+      (built_version, runtime_version, archs, archs_len))                                                      \
+    X(bnb_cuda_set_device, (int32_t device), (device))                                                         \
+    X(bnb_cuda_mem_get_info, (int32_t device, int64_t * free_bytes, int64_t * total_bytes),                    \
+      (device, free_bytes, total_bytes))                                                                       \
+    X(bnb_cuda_malloc, (int32_t device, int64_t bytes, void** out), (device, bytes, out))                      \
+    X(bnb_cuda_free, (int32_t device, void* ptr), (device, ptr))                                               \
+    X(bnb_cuda_malloc_host, (int64_t bytes, void** out), (bytes, out))                                         \
+    X(bnb_cuda_free_host, (void* ptr), (ptr))                                                                  \
+    X(bnb_cuda_malloc_managed, (int64_t bytes, void** out), (bytes, out))                                      \
+    X(bnb_cuda_free_managed, (void* ptr), (ptr))                                                               \
+    X(bnb_cuda_prefetch, (void* ptr, int64_t bytes, int32_t device, void* stream, int32_t* prefetched),        \
+      (ptr, bytes, device, stream, prefetched))                                                                \
+    X(bnb_cuda_memcpy, (void* dst, const void* src, int64_t bytes, int32_t kind, void* stream),                \
+      (dst, src, bytes, kind, stream))                                                                         \
+    X(bnb_cuda_memset, (void* dst, int32_t value, int64_t bytes, void* stream), (dst, value, bytes, stream))   \
+    X(bnb_cuda_stream_create, (int32_t device, void** stream), (device, stream))                               \
+    X(bnb_cuda_stream_destroy, (void* stream), (stream))                                                       \
+    X(bnb_cuda_stream_synchronize, (void* stream), (stream))                                                   \
+    X(bnb_cuda_event_create, (void** event), (event))                                                          \
+    X(bnb_cuda_event_destroy, (void* event), (event))                                                          \
+    X(bnb_cuda_event_record, (void* event, void* stream), (event, stream))                                     \
+    X(bnb_cuda_event_elapsed, (void* start, void* end, float* ms), (start, end, ms))                           \
+    X(bnb_cuda_quantize_blockwise,                                                                             \
+      (int32_t dtype, const float* code, const void* A, float* absmax, uint8_t* out, int64_t blocksize,        \
+       int64_t n, void* stream),                                                                               \
+      (dtype, code, A, absmax, out, blocksize, n, stream))                                                     \
+    X(bnb_cuda_dequantize_blockwise,                                                                           \
+      (int32_t dtype, const float* code, const uint8_t* A, const float* absmax, void* out, int64_t blocksize,  \
+       int64_t n, void* stream),                                                                               \
+      (dtype, code, A, absmax, out, blocksize, n, stream))                                                     \
+    X(bnb_cuda_center_f32, (const float* x, float* out, float* mean, int64_t n, void* stream),                 \
+      (x, out, mean, n, stream))                                                                               \
+    X(bnb_cuda_add_offset_f32, (const float* x, float* out, const float* offset, int64_t n, void* stream),     \
+      (x, out, offset, n, stream))
+
+#define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
+struct bnb_cuda_table {
+    BNB_CUDA_FUNCTIONS(BNB_CUDA_TABLE_ENTRY)
+};
+#undef BNB_CUDA_TABLE_ENTRY
+
+// Lets the plugin record errors in libbnb_cpu's per-thread slot, so bnb_last_error() sees them.
+typedef void (*bnb_error_sink)(const char* detail);
+
+// The plugin's only exported symbol. Fills table; returns BNB_ERR_UNSUPPORTED if abi differs.
+extern "C" typedef bnb_status (*bnb_cuda_plugin_init_fn)(int32_t abi, bnb_error_sink sink, bnb_cuda_table* table);
+#define BNB_CUDA_PLUGIN_INIT_SYMBOL "bnb_cuda_plugin_init"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs on a CUDA host with no JDK, Maven or network, from the unpacked bundle:
+#   diagnostics, cuobjdump of the CUDA backend, the cuda-tagged tests, the CPU tests, the benchmarks.
+# Results go to $OUT (default ./results): summary.txt, bench.jsonl and results.tgz (every log and report).
+# BNB_REBUILD=1 first rebuilds the CUDA backend from csrc with this host's nvcc and uses that build.
+# BENCH_ARGS selects benchmarks: a space-separated list of main classes (default: all).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-$here/results}
+work=$(mktemp -d)
+mkdir -p "$out"
+java="$here/jre/bin/java"
+cp_lib="$here/lib/*"
+tests_cp=$(ls "$here"/tests/*-tests.jar | tr '\n' ':')
+launcher=$(ls "$here"/tests/junit-platform-console-standalone-*.jar)
+log() { echo "$*" | tee -a "$work/summary.txt"; }
+
+log "== bnb4j GPU run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+nvidia-smi > "$work/nvidia-smi.txt" 2>&1 && head -15 "$work/nvidia-smi.txt" | tee -a "$work/summary.txt"
+for so in "$here"/natives/libbnb_cuda*.so; do
+  log "== cuobjdump $(basename "$so")"
+  cuobjdump --list-elf --list-ptx "$so" 2>&1 | sed 's/.*\.\(sm_[0-9a-z]*\)\..*/\1/' | sort | uniq -c | tee -a "$work/summary.txt"
+done
+if [ "${BNB_REBUILD:-0}" = 1 ]; then
+  log "== rebuilding the CUDA backend with $(nvcc --version | tail -1)"
+  cmake -S "$here/csrc" -B "$work/build" -DBNB_CUDA=ON -DBNB_OUTPUT_DIR="$work/natives" > "$work/rebuild.txt" 2>&1 &&
+    cmake --build "$work/build" --parallel >> "$work/rebuild.txt" 2>&1 || { log "rebuild FAILED"; tail -30 "$work/rebuild.txt"; }
+  export BNB_NATIVE_DIR="$work/natives"
+fi
+
+log "== diagnostics"
+"$java" -cp "$cp_lib" io.github.bnb4j.core.Diagnostics 2>&1 | tee "$work/diagnostics.txt" | tee -a "$work/summary.txt"
+
+run_tests() { # name, extra launcher args...
+  local name=$1; shift
+  log "== tests: $name"
+  "$java" -jar "$launcher" execute --class-path "$tests_cp$cp_lib" --scan-class-path "$tests_cp" \
+    --reports-dir "$work/junit-$name" --details=tree --disable-banner "$@" > "$work/tests-$name.txt" 2>&1
+  local rc=$?
+  grep -E "tests (successful|failed|aborted|skipped|found)|containers failed" "$work/tests-$name.txt" | tee -a "$work/summary.txt"
+  grep -E "✘|MethodSource .* =>|=> " "$work/tests-$name.txt" | head -40 | tee -a "$work/summary.txt"
+  log "exit code $rc"
+}
+run_tests cuda --include-tag cuda
+run_tests cpu --exclude-tag cuda --exclude-tag slow --exclude-tag benchmark
+
+log "== benchmarks"
+benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark}
+: > "$work/bench.jsonl"
+for b in $benches; do
+  "$java" -Xmx32g -cp "$cp_lib" $b 2> "$work/bench-$(basename "${b//./_}").err" | tee -a "$work/bench.jsonl"
+done
+cp "$work/summary.txt" "$work/bench.jsonl" "$out/"
+tar czf "$out/results.tgz" -C "$work" .
+echo "results in $out"
