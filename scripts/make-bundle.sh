@@ -13,15 +13,15 @@ version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
 junit_platform=$(sed -n 's:.*<junit.platform.version>\(.*\)</junit.platform.version>.*:\1:p' pom.xml)
 stage="$root/bundle/stage/bnb4j"
 rm -rf "$root/bundle/stage" "$root/bundle/bnb4j-bundle.tgz"
-mkdir -p "$stage"/{lib,tests,natives}
+mkdir -p "$stage"/{lib,tests/classes,natives}
 
 # Library, examples and their runtime dependencies.
 mvn -B -q -pl examples dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$stage/lib"
 cp examples/target/bnb4j-examples-"$version".jar "$stage/lib/"
-# Test jars, and what the tests need beyond the library (the JUnit launcher bundles JUnit itself).
+# Test classes, unpacked (the JUnit launcher scans directories, not jars; it bundles JUnit itself).
 for m in bnb-native bnb-core bnb-optim bnb-nn; do
-  jar="$m/target/$m-$version-tests.jar"
-  if [ -f "$jar" ]; then cp "$jar" "$stage/tests/"; fi
+  jar="$root/$m/target/$m-$version-tests.jar"
+  if [ -f "$jar" ]; then (cd "$stage/tests/classes" && unzip -q -o "$jar" -x 'META-INF/*'); fi
 done
 mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_platform" \
   -DoutputDirectory="$stage/tests"

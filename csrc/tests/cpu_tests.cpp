@@ -85,25 +85,52 @@ void test_search_is_nearest() {
     CHECK(bnb::quantize_to_code(test::dynamic_map().data(), NAN) == 0, "NaN must give index 0");
 }
 
-// quantize_with_table (the CUDA kernels' search) must agree with quantize_to_code on every code,
-// including codes that are not ascending, which the C API forbids but which must still match.
-void test_table_matches_reference() {
+// The CUDA kernels' search (common/code_table.h) must agree with quantize_to_code on every code,
+// including codes that are not ascending or hold NaN and infinities, which the C API forbids but which
+// must still give the same bytes on both sides.
+void test_table_search_matches_reference() {
     Random rng(3);
     std::vector<std::vector<float>> codes = {test::dynamic_map(), test::linear_map()};
-    std::vector<float> sorted(256), duplicates(256, 0.0f), unsorted(256);
+    std::vector<float> sorted(256), duplicates(256, 0.0f), unsorted(256), specials(256);
     for (float& v : sorted) v = rng.uniform(-1.0f, 1.0f);
     std::sort(sorted.begin(), sorted.end());
     for (int i = 0; i < 15; ++i) duplicates[i < 7 ? i : 241 + i] = (i - 7) / 8.0f;  // NF4-like, 241 zeros
     std::sort(duplicates.begin(), duplicates.end());
     for (float& v : unsorted) v = rng.uniform(-1.0f, 1.0f);
-    codes.insert(codes.end(), {sorted, duplicates, unsorted});
+    const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-45f, -1e-45f, 3e38f, -3e38f};
+    for (float& v : specials) v = rng.below(4) == 0 ? odd[rng.below(9)] : rng.uniform(-1.0f, 1.0f);
+    codes.insert(codes.end(), {sorted, duplicates, unsorted, specials});
     for (const std::vector<float>& code : codes) {
-        bnb::CodeTable table{};
-        for (int j = 0; j < 256; ++j) bnb::fill_code_table(table, code.data(), j);
-        for (float x : probe_values(code, rng, 200000)) {
-            int expected = bnb::quantize_to_code(code.data(), x);
-            int got = bnb::quantize_with_table(table, code[63], code[127], code[191], x);
-            CHECK_OR_RETURN(got == expected, "x=%a: table search %d, reference %d", x, got, expected);
+        float pivots[bnb::kPaddedCodes] = {};
+        for (int j = 0; j < 256; ++j) pivots[bnb::padded_index(j)] = code[j];
+        for (int p = 0; p < 256; p += 2) {
+            unsigned base = 4 * bnb::padded_index(p);
+            CHECK_OR_RETURN(bnb::pivot_of(base) == p, "pivot_of(%u) = %d, expected %d", base, bnb::pivot_of(base), p);
+        }
+        auto bounds_of = [&](int p) { return bnb::code_bounds(code.data(), p); };
+        // The final step alone, for every p, at the values where its comparisons change.
+        for (int p = 0; p < 256; p += 2) {
+            const float v = code[p], below = p > 0 ? (code[p - 1] + v) * 0.5f : v, above = (code[p + 1] + v) * 0.5f;
+            const bnb::CodeBounds bounds = bounds_of(p);
+            for (float m : {v, below, above, bounds.below, bounds.above, 0.0f, NAN, INFINITY, -INFINITY})
+                for (float x : {m, nextafterf(m, INFINITY), nextafterf(m, -INFINITY)}) {
+                    int expected = x > v ? p + (x > above) : (p > 0 && x < below ? p - 1 : p);
+                    int got = p;
+                    bnb::add_if_greater(got, x, bounds.above, 1);
+                    bnb::add_if_greater(got, bounds.below, x, -1);
+                    CHECK_OR_RETURN(got == expected, "p=%d v=%a x=%a: final step %d, expected %d", p, v, x, got, expected);
+                }
+        }
+        // The whole search, four values at a time as the kernels do it.
+        std::vector<float> xs = probe_values(code, rng, 200000);
+        for (size_t i = 0; i + 4 <= xs.size(); i += 4) {
+            const float x[4] = {xs[i], xs[i + 1], xs[i + 2], xs[i + 3]};
+            int q[4];
+            bnb::quantize_values(pivots, code[63], code[127], code[191], bounds_of, x, q);
+            for (int k = 0; k < 4; ++k) {
+                int expected = bnb::quantize_to_code(code.data(), x[k]);
+                CHECK_OR_RETURN(q[k] == expected, "x=%a: table search %d, reference %d", x[k], q[k], expected);
+            }
         }
     }
 }
@@ -266,7 +293,7 @@ void test_center() {
 int main() {
     test_half_conversions();
     test_search_is_nearest();
-    test_table_matches_reference();
+    test_table_search_matches_reference();
     test_roundtrips();
     test_special_blocks();
     test_bad_arguments();

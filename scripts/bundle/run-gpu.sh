@@ -11,7 +11,8 @@ work=$(mktemp -d)
 mkdir -p "$out"
 java="$here/jre/bin/java"
 cp_lib="$here/lib/*"
-tests_cp=$(ls "$here"/tests/*-tests.jar | tr '\n' ':')
+tests="$here/tests/classes"
+lib_jars=$(ls "$here"/lib/*.jar | tr '\n' ':')
 launcher=$(ls "$here"/tests/junit-platform-console-standalone-*.jar)
 log() { echo "$*" | tee -a "$work/summary.txt"; }
 
@@ -19,7 +20,7 @@ log "== bnb4j GPU run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 nvidia-smi > "$work/nvidia-smi.txt" 2>&1 && head -15 "$work/nvidia-smi.txt" | tee -a "$work/summary.txt"
 for so in "$here"/natives/libbnb_cuda*.so; do
   log "== cuobjdump $(basename "$so")"
-  cuobjdump --list-elf --list-ptx "$so" 2>&1 | sed 's/.*\.\(sm_[0-9a-z]*\)\..*/\1/' | sort | uniq -c | tee -a "$work/summary.txt"
+  cuobjdump --list-elf --list-ptx "$so" 2>&1 | sed 's/^.*: //' | sort -u | tee -a "$work/summary.txt"
 done
 if [ "${BNB_REBUILD:-0}" = 1 ]; then
   log "== rebuilding the CUDA backend with $(nvcc --version | tail -1)"
@@ -28,13 +29,26 @@ if [ "${BNB_REBUILD:-0}" = 1 ]; then
   export BNB_NATIVE_DIR="$work/natives"
 fi
 
+if [ "${BNB_NATIVE_TESTS:-0}" = 1 ]; then
+  log "== C++ kernel tests and benchmark (csrc/tests, built for this GPU)"
+  cmake -S "$here/csrc" -B "$work/ctest" -DBNB_CUDA=ON -DBNB_BUILD_TESTS=ON -DBNB_CUDA_ARCHS=90 \
+    > "$work/ctest-build.txt" 2>&1 && cmake --build "$work/ctest" --parallel >> "$work/ctest-build.txt" 2>&1 ||
+    { log "C++ test build FAILED"; tail -20 "$work/ctest-build.txt" | tee -a "$work/summary.txt"; }
+  for t in "$work"/ctest/bnb_*tests "$work"/ctest/bnb_*bench; do
+    [ -x "$t" ] || continue
+    log "-- $(basename "$t")"
+    "$t" "$(ls "$work"/ctest/out/libbnb_cuda*.so)" > "$work/$(basename "$t").txt" 2>&1; rc=$?
+    tail -15 "$work/$(basename "$t").txt" | tee -a "$work/summary.txt"; log "exit code $rc"
+  done
+fi
+
 log "== diagnostics"
 "$java" -cp "$cp_lib" io.github.bnb4j.core.Diagnostics 2>&1 | tee "$work/diagnostics.txt" | tee -a "$work/summary.txt"
 
 run_tests() { # name, extra launcher args...
   local name=$1; shift
   log "== tests: $name"
-  "$java" -jar "$launcher" execute --class-path "$tests_cp$cp_lib" --scan-class-path "$tests_cp" \
+  "$java" -jar "$launcher" execute --class-path "$tests:$lib_jars" --scan-class-path "$tests" \
     --reports-dir "$work/junit-$name" --details=tree --disable-banner "$@" > "$work/tests-$name.txt" 2>&1
   local rc=$?
   grep -E "tests (successful|failed|aborted|skipped|found)|containers failed" "$work/tests-$name.txt" | tee -a "$work/summary.txt"

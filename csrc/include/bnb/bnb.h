@@ -76,7 +76,7 @@ BNB_API bnb_status bnb_cuda_backend_load(const char* path);
 /* 1 when a CUDA backend is loaded, else 0. */
 BNB_API int32_t bnb_cuda_backend_loaded(void);
 /* built_version: CUDA toolkit the backend was compiled with (e.g. 13000); runtime_version: the
- * CUDA runtime it runs on; archs: caller buffer, receives e.g. "75;80;86;89;90;100;120". */
+ * CUDA runtime it runs on; archs: caller buffer, receives e.g. "75,80,86,89,90,100,120". */
 BNB_API bnb_status bnb_cuda_backend_info(int32_t* built_version, int32_t* runtime_version, char* archs,
                                          int32_t archs_len);
 
@@ -142,6 +142,55 @@ BNB_API bnb_status bnb_cuda_center_f32(const float* x, float* out, float* mean, 
 BNB_API bnb_status bnb_cpu_add_offset_f32(const float* x, float* out, const float* offset, int64_t n);
 BNB_API bnb_status bnb_cuda_add_offset_f32(const float* x, float* out, const float* offset, int64_t n,
                                            void* stream);
+
+/* ---- optimizers ------------------------------------------------------------------------------ */
+/* Optimizer kinds. LAMB runs the ADAM rule and LARS the MOMENTUM rule, each with the update-norm cap. */
+#define BNB_OPTIM_ADAM 0
+#define BNB_OPTIM_MOMENTUM 1
+#define BNB_OPTIM_RMSPROP 2
+#define BNB_OPTIM_LARS 3
+#define BNB_OPTIM_ADAGRAD 4
+#define BNB_OPTIM_LION 5
+#define BNB_OPTIM_ADEMAMIX 6
+#define BNB_OPTIM_LAMB 7
+
+/* Elements per absmax block of 8-bit optimizer state. */
+#define BNB_OPTIM_STATE_BLOCK 256
+/* Gradient norms kept per tensor for percentile clipping. */
+#define BNB_OPTIM_GNORM_HISTORY 100
+
+/* One optimizer step over `count` tensors that share the optimizer kind, the parameter dtype, the state
+ * width and the hyper-parameters (one launch on CUDA, however many tensors). Every array below is a host
+ * array of `count` entries holding addresses (device addresses for bnb_cuda_, host for bnb_cpu_):
+ *   p        [n] param_dtype, updated in place
+ *   g        [n] param_dtype, read only (NaN/Inf handling per the spec)
+ *   state1   32-bit: [n] f32 (ADEMAMIX: [2n], m1 then m2); 8-bit: [n] u8 (ADEMAMIX [2n])
+ *   state2   ADAM/LAMB/ADEMAMIX only: 32-bit [n] f32, 8-bit [n] u8; else 0
+ *   absmax1  8-bit only: [ceil(n/256)] f32 (ADEMAMIX [2*ceil(n/256)]); else 0
+ *   absmax2  8-bit 2-state only: [ceil(n/256)] f32; else 0
+ *   scratch  [2] f32 per tensor when max_unorm > 0 (update-norm and param-norm sums), else 0
+ *   gnorm    [100] f32 per tensor when percentile < 100 (history of |g|), else 0
+ * numel[i] is n of tensor i (>= 0); step[i] its step count after this update (>= 1).
+ * qmap1 / qmap2: [256] f32 code books (signed / unsigned dynamic maps) for 8-bit state, else NULL.
+ * state_bits: 32 or 8. param_dtype: BNB_F32, BNB_F16 or BNB_BF16.
+ * percentile: 1..100; 100 disables clipping. max_unorm: 0 disables the update-norm cap.
+ * skip_zeros: nonzero skips elements whose gradient is exactly 0. */
+BNB_API bnb_status bnb_cpu_optimizer_step(int32_t optimizer, int32_t param_dtype, int32_t state_bits, int32_t count,
+                                          const int64_t* p, const int64_t* g, const int64_t* state1,
+                                          const int64_t* state2, const int64_t* absmax1, const int64_t* absmax2,
+                                          const int64_t* scratch, const int64_t* gnorm, const int64_t* numel,
+                                          const int32_t* step, const float* qmap1, const float* qmap2, float lr,
+                                          float beta1, float beta2, float beta3, float alpha, float eps,
+                                          float weight_decay, float max_unorm, int32_t percentile,
+                                          int32_t skip_zeros);
+BNB_API bnb_status bnb_cuda_optimizer_step(int32_t optimizer, int32_t param_dtype, int32_t state_bits, int32_t count,
+                                           const int64_t* p, const int64_t* g, const int64_t* state1,
+                                           const int64_t* state2, const int64_t* absmax1, const int64_t* absmax2,
+                                           const int64_t* scratch, const int64_t* gnorm, const int64_t* numel,
+                                           const int32_t* step, const float* qmap1, const float* qmap2, float lr,
+                                           float beta1, float beta2, float beta3, float alpha, float eps,
+                                           float weight_decay, float max_unorm, int32_t percentile,
+                                           int32_t skip_zeros, void* stream);
 
 #ifdef __cplusplus
 }

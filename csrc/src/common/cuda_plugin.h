@@ -47,7 +47,8 @@
     X(bnb_cuda_center_f32, (const float* x, float* out, float* mean, int64_t n, void* stream),                 \
       (x, out, mean, n, stream))                                                                               \
     X(bnb_cuda_add_offset_f32, (const float* x, float* out, const float* offset, int64_t n, void* stream),     \
-      (x, out, offset, n, stream))
+      (x, out, offset, n, stream))                                                                             \
+    X(bnb_cuda_optimizer_step, (int32_t optimizer, int32_t param_dtype, int32_t state_bits, int32_t count, const int64_t* p, const int64_t* g, const int64_t* state1, const int64_t* state2, const int64_t* absmax1, const int64_t* absmax2, const int64_t* scratch, const int64_t* gnorm, const int64_t* numel, const int32_t* step, const float* qmap1, const float* qmap2, float lr, float beta1, float beta2, float beta3, float alpha, float eps, float weight_decay, float max_unorm, int32_t percentile, int32_t skip_zeros, void* stream), (optimizer, param_dtype, state_bits, count, p, g, state1, state2, absmax1, absmax2, scratch, gnorm, numel, step, qmap1, qmap2, lr, beta1, beta2, beta3, alpha, eps, weight_decay, max_unorm, percentile, skip_zeros, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {

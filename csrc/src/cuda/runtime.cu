@@ -77,7 +77,8 @@ bnb_status bnbk_bnb_cuda_mem_get_info(int32_t device, int64_t* free_bytes, int64
         BNB_TRY(check_device(device));
         DeviceScope scope;
         BNB_CUDA_CHECK(scope.enter(device));
-        size_t free_now = 0, total = 0;
+        size_t free_now = 0;
+        size_t total = 0;
         BNB_CUDA_CHECK(cudaMemGetInfo(&free_now, &total));
         *free_bytes = static_cast<int64_t>(free_now);
         *total_bytes = static_cast<int64_t>(total);
@@ -96,7 +97,8 @@ bnb_status bnbk_bnb_cuda_malloc(int32_t device, int64_t bytes, void** out) {
         cudaError_t error = cudaMalloc(out, static_cast<size_t>(bytes));
         if (error == cudaErrorMemoryAllocation) {
             (void)cudaGetLastError();
-            size_t free_now = 0, total = 0;
+            size_t free_now = 0;
+            size_t total = 0;
             (void)cudaMemGetInfo(&free_now, &total);
             return BNB_FAIL(BNB_ERR_OUT_OF_MEMORY,
                             "cudaMalloc of %lld bytes on device %d: out of memory (%lld of %lld bytes free)",

@@ -81,7 +81,7 @@ __device__ void load_floats(const typename CudaElement<D>::type* a, int64_t i, i
     }
 }
 
-// out[i .. min(i + W, n)) = y rounded to dtype D.
+// out[i .. min(i + W, n)) = y rounded to dtype D. Not read again here, so stored evict-first.
 template <int32_t D, int W = kVectorWidth<D>>
 __device__ void store_floats(typename CudaElement<D>::type* out, int64_t i, int64_t n, bool aligned,
                              const float (&y)[W]) {
@@ -90,7 +90,7 @@ __device__ void store_floats(typename CudaElement<D>::type* out, int64_t i, int6
         uint32_t words[4];
 #pragma unroll
         for (int k = 0; k < 4; ++k) words[k] = E::pack(y + k * (W / 4));
-        *reinterpret_cast<uint4*>(out + i) = make_uint4(words[0], words[1], words[2], words[3]);
+        __stcs(reinterpret_cast<uint4*>(out + i), make_uint4(words[0], words[1], words[2], words[3]));
     } else {
 #pragma unroll
         for (int v = 0; v < W; ++v)
@@ -104,8 +104,9 @@ struct Codes {
     static_assert(W == 4 || W == 8, "codes move as 4 or 8 bytes");
     uint32_t words[W / 4];
     __device__ int get(int v) const { return (words[v / 4] >> (8 * (v % 4))) & 0xff; }
+    // Multiply-adds rather than shifts and ORs: they run on the FMA pipe, which has room to spare.
     __device__ void set(int v, uint32_t q) {
-        words[v / 4] = v % 4 == 0 ? q : words[v / 4] | (q << (8 * (v % 4)));
+        words[v / 4] = v % 4 == 0 ? q : words[v / 4] + q * (1u << (8 * (v % 4)));
     }
 };
 
@@ -113,7 +114,13 @@ template <int W>
 __device__ Codes<W> load_codes(const uint8_t* a, int64_t i, int64_t n, bool aligned) {
     Codes<W> c;
     if (aligned && i + W <= n) {
-        memcpy(c.words, __builtin_assume_aligned(a + i, W), W);
+        if constexpr (W == 4) {
+            c.words[0] = *reinterpret_cast<const uint32_t*>(a + i);
+        } else {
+            uint2 u = *reinterpret_cast<const uint2*>(a + i);
+            c.words[0] = u.x;
+            c.words[1] = u.y;
+        }
     } else {
 #pragma unroll
         for (int v = 0; v < W; ++v) c.set(v, i + v < n ? a[i + v] : 0u);
@@ -124,7 +131,10 @@ __device__ Codes<W> load_codes(const uint8_t* a, int64_t i, int64_t n, bool alig
 template <int W>
 __device__ void store_codes(uint8_t* out, int64_t i, int64_t n, bool aligned, const Codes<W>& c) {
     if (aligned && i + W <= n) {
-        memcpy(__builtin_assume_aligned(out + i, W), c.words, W);
+        if constexpr (W == 4)
+            *reinterpret_cast<uint32_t*>(out + i) = c.words[0];
+        else
+            *reinterpret_cast<uint2*>(out + i) = make_uint2(c.words[0], c.words[1]);
     } else {
 #pragma unroll
         for (int v = 0; v < W; ++v)

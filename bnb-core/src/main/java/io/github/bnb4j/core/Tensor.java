@@ -275,6 +275,25 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the driver to migrate a {@link MemoryKind#MANAGED} tensor to {@code target} (a CUDA device, or
+     * the CPU) ahead of use, on the device's current stream. Does nothing for other memory kinds.
+     *
+     * @return true when a prefetch was queued; false when the memory is not managed or the device cannot
+     *         do concurrent managed access (the driver then migrates pages on demand)
+     */
+    public boolean prefetch(Device target) {
+        checkOpen();
+        if (memory.kind() != MemoryKind.MANAGED || byteSize() == 0) {
+            return false;
+        }
+        Device gpu = target.isCuda() ? target : device;
+        int[] done = new int[1];
+        NativeStatus.check(BnbC.bnb_cuda_prefetch(memory.pointer(), byteSize(), target.isCuda() ? target.index() : -1,
+                CudaStream.current(gpu).pointer(), done), "prefetching a managed tensor to " + target);
+        return done[0] != 0;
+    }
+
     /** Sets every byte to zero. */
     public void fillZero() {
         checkOpen();

@@ -13,10 +13,10 @@ import java.util.List;
  * operations in the same order. {@code torch.linspace} in float32 is reproduced by
  * {@link #linspace(float, float, int)}: {@code step = (end - start) / (steps - 1)} in float32, then
  * {@code fma(step, i, start)} for {@code i < steps / 2} and {@code fma(-step, steps - 1 - i, end)} for the
- * rest, each with a single rounding. That fused form is what torch computes on CUDA (nvcc contracts
- * {@code start + step * i} into an FMA), and it is the one that reproduces the reference vectors
- * ({@code maps.dynamic_signed}, {@code maps.dynamic_unsigned}, {@code maps.normal_default}) exactly; the
- * unfused CPU formula differs in up to 42 entries.
+ * rest, each with a single rounding. That is torch's formula with {@code start + step * i} contracted into a
+ * fused multiply-add, as nvcc does by default for torch's CUDA kernel. It is the form that reproduces the
+ * reference vectors ({@code maps.dynamic_signed}, {@code maps.dynamic_unsigned}, {@code maps.normal_default})
+ * exactly; the unfused formula (two roundings) gets dozens of dynamic-map entries wrong by an ulp.
  *
  * <p>Every method returns a new array that the caller may change.
  */

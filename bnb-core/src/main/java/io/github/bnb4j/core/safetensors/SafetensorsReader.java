@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -117,7 +118,7 @@ public final class SafetensorsReader implements AutoCloseable {
         TensorInfo info = header.tensors().get(name);
         if (info == null) {
             throw new IllegalArgumentException("no tensor named '" + name + "' in " + path + "; it has "
-                    + header.tensors().size() + " tensors, for example " + someNames());
+                    + header.tensors().size() + " tensors, for example " + someNames(name));
         }
         return info;
     }
@@ -273,10 +274,15 @@ public final class SafetensorsReader implements AutoCloseable {
         return (int) n;
     }
 
-    private String someNames() {
+    /** Up to five names, preferring those that share the unknown name's prefix (up to its last '.'). */
+    private String someNames(String unknown) {
         int shown = 5;
-        return header.tensors().keySet().stream().limit(shown).map(n -> "'" + n + "'")
-                .collect(Collectors.joining(", ", "[", header.tensors().size() > shown ? ", ...]" : "]"));
+        String prefix = unknown.substring(0, unknown.lastIndexOf('.') + 1);
+        Set<String> all = header.tensors().keySet();
+        boolean anyShare = !prefix.isEmpty() && all.stream().anyMatch(n -> n.startsWith(prefix));
+        List<String> candidates = all.stream().filter(n -> !anyShare || n.startsWith(prefix)).toList();
+        return candidates.stream().limit(shown).map(n -> "'" + n + "'")
+                .collect(Collectors.joining(", ", "[", candidates.size() > shown ? ", ...]" : "]"));
     }
 
     private void ensureOpen() {

@@ -2,7 +2,9 @@ package io.github.bnb4j.core.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -49,6 +51,14 @@ class SafetensorsReferenceFileTest {
     }
 
     @Test
+    void unknownNameSuggestsNamesWithTheSamePrefix() throws IOException {
+        try (SafetensorsReader reader = SafetensorsReader.open(referenceFile())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reader.info("maps.nf5"));
+            assertTrue(e.getMessage().contains("'maps.nf4'"), e.getMessage());
+        }
+    }
+
+    @Test
     void metadataNamesTheSource() throws IOException {
         try (SafetensorsReader reader = SafetensorsReader.open(referenceFile())) {
             assertEquals("bitsandbytes 0.50.2.dev0 on CUDA", reader.metadata().get("source"));
@@ -59,7 +69,7 @@ class SafetensorsReferenceFileTest {
     void fileHas289TensorsPlusMetadata() throws IOException {
         try (SafetensorsReader reader = SafetensorsReader.open(referenceFile())) {
             assertEquals(289, reader.names().size(), "290 header entries less __metadata__");
-            assertTrue(!reader.names().contains("__metadata__"));
+            assertFalse(reader.names().contains("__metadata__"));
         }
     }
 

@@ -1,0 +1,14 @@
+package io.github.bnb4j.optim;
+
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.testing.Backends;
+import org.junit.jupiter.api.Tag;
+
+/** {@link CheckpointConformance} on the CUDA backend. */
+@Tag("cuda")
+class CheckpointCudaTest extends CheckpointConformance {
+    @Override
+    Device device() {
+        return Backends.cudaOrSkip();
+    }
+}

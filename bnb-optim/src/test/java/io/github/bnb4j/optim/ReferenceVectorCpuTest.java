@@ -1,0 +1,11 @@
+package io.github.bnb4j.optim;
+
+import io.github.bnb4j.core.Device;
+
+/** {@link ReferenceVectorConformance} on the CPU backend. */
+class ReferenceVectorCpuTest extends ReferenceVectorConformance {
+    @Override
+    Device device() {
+        return Device.cpu();
+    }
+}

@@ -1,0 +1,11 @@
+package io.github.bnb4j.optim;
+
+import io.github.bnb4j.core.Device;
+
+/** {@link ValidationConformance} on the CPU backend. */
+class ValidationCpuTest extends ValidationConformance {
+    @Override
+    Device device() {
+        return Device.cpu();
+    }
+}

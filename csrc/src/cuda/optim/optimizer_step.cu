@@ -1,0 +1,843 @@
+// bnb_cuda_optimizer_step: the optimizer update kernels on the GPU, bit for bit what
+// cpu/optim/optimizer_step.cpp computes (the element arithmetic lives in common/optim_math.h; this file
+// is compiled with --fmad=false, see csrc/CMakeLists.txt, so no a*b+c becomes an FMA).
+//
+// Shape. All tensors of a call are cut into 256-element state blocks, numbered one after the other
+// (tensor t owns [start[t], start[t + 1])). One warp handles one state block: lane l holds 8 elements,
+// as rows of one 16-byte vector (f32: rows r = 0, 1 of elements r * 128 + 4 l .. +3; f16/bf16: one row
+// of elements 8 l .. 8 l + 7), so every load and store of a warp covers one contiguous range, and the
+// new absmax of an 8-bit block is a warp shuffle reduction. Resident thread blocks loop over the state
+// blocks (grid-stride by warp); a warp finds its tensor from the prefix sums by binary search.
+//
+// The tensors' descriptors (addresses, sizes, per-tensor step constants) travel by value as one kernel
+// parameter (DevChunk, below 32 KB: CUDA 12.1+ on Volta+), kChunk tensors per launch: no descriptor
+// copy, no host synchronisation. Per chunk the passes are
+//   percentile < 100: sums_kernel<kGradNorm>, then clip_kernel (history, gnorm_scale per tensor);
+//   max_unorm > 0:    sums_kernel<kUpdateNorm>, then cap_kernel (scratch, update scale per tensor);
+//   always:           update32_kernel or update8_kernel.
+// The per-tensor sums are doubles and scales floats in one stream-ordered temporary allocation, made
+// only when a pre-pass runs.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+#include <algorithm>
+
+#include "common/half_convert.h"
+#include "common/optim_plan.h"
+#include "cuda/cuda_check.h"
+#include "cuda/entry_points.h"
+
+namespace bnb {
+namespace optim {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kChunk = 192;  // tensors per launch
+constexpr unsigned kFull = 0xffffffffu;
+
+struct DevTensor {
+    void* p;
+    const void* g;
+    void* state1;
+    void* state2;
+    float* absmax1;
+    float* absmax2;
+    float* scratch;
+    float* gnorm;
+    int64_t n;
+    int64_t blocks;
+    StepConstants k;
+    int32_t vector_ok;  // every address is aligned for the vector loads
+};
+
+struct DevChunk {
+    int64_t start[kChunk + 1];  // first state block of each tensor; start[count] = total
+    DevTensor t[kChunk];
+    int32_t count;
+};
+static_assert(sizeof(DevChunk) + sizeof(Scalars) + 64 <= 32000, "kernel parameters must stay below 32 KB");
+
+// ---- element types -------------------------------------------------------------------------------
+
+template <int32_t D>
+struct Dev;
+
+template <>
+struct Dev<BNB_F32> {
+    using T = float;
+    __device__ static float load(const T* a, int64_t i) { return a[i]; }
+    __device__ static void store(T* a, int64_t i, float v) { a[i] = v; }
+    __device__ static void unpack(uint32_t w, float* x) { x[0] = __uint_as_float(w); }
+    __device__ static uint32_t pack(const float* x) { return __float_as_uint(x[0]); }
+};
+
+template <>
+struct Dev<BNB_F16> {
+    using T = __half;
+    __device__ static float load(const T* a, int64_t i) { return __half2float(a[i]); }
+    __device__ static void store(T* a, int64_t i, float v) { a[i] = __float2half_rn(v); }
+    __device__ static void unpack(uint32_t w, float* x) {
+        x[0] = __half2float(__ushort_as_half(static_cast<unsigned short>(w & 0xffffu)));
+        x[1] = __half2float(__ushort_as_half(static_cast<unsigned short>(w >> 16)));
+    }
+    __device__ static uint32_t pack(const float* x) {
+        return static_cast<uint32_t>(__half_as_ushort(__float2half_rn(x[0]))) |
+               (static_cast<uint32_t>(__half_as_ushort(__float2half_rn(x[1]))) << 16);
+    }
+};
+
+template <>
+struct Dev<BNB_BF16> {
+    using T = __nv_bfloat16;
+    __device__ static float load(const T* a, int64_t i) { return __bfloat162float(a[i]); }
+    __device__ static void store(T* a, int64_t i, float v) { a[i] = __float2bfloat16_rn(v); }
+    __device__ static void unpack(uint32_t w, float* x) {
+        x[0] = __uint_as_float(w << 16);
+        x[1] = __uint_as_float(w & 0xffff0000u);
+    }
+    __device__ static uint32_t pack(const float* x) {
+        return static_cast<uint32_t>(__bfloat16_as_ushort(__float2bfloat16_rn(x[0]))) |
+               (static_cast<uint32_t>(__bfloat16_as_ushort(__float2bfloat16_rn(x[1]))) << 16);
+    }
+};
+
+// Rounding through the parameter dtype (common/optim_math.h's Rnd), on the device with the CUDA
+// conversions, on the host (never used there) with the identical software ones.
+template <int32_t D>
+struct GpuRound;
+template <>
+struct GpuRound<BNB_F32> : NoRound {};
+template <>
+struct GpuRound<BNB_F16> {
+    BNB_HD static float apply(float x) {
+#if defined(__CUDA_ARCH__)
+        return __half2float(__float2half_rn(x));
+#else
+        return half_to_float(float_to_half(x));
+#endif
+    }
+};
+template <>
+struct GpuRound<BNB_BF16> {
+    BNB_HD static float apply(float x) {
+#if defined(__CUDA_ARCH__)
+        return __bfloat162float(__float2bfloat16_rn(x));
+#else
+        return bf16_to_float(float_to_bf16(x));
+#endif
+    }
+};
+
+// How a warp's 256 elements lie on its lanes for dtype D: kRows rows of W elements per lane.
+template <int32_t D>
+struct Layout {
+    static constexpr int W = 16 / sizeof(typename Dev<D>::T);
+    static constexpr int kRows = 256 / (32 * W);
+    __device__ static int offset(int lane, int r) { return r * 32 * W + lane * W; }
+};
+
+// W values of dtype D at a + i (16-byte aligned), as floats.
+template <int32_t D, bool kStreaming>
+__device__ __forceinline__ void load_vector(const typename Dev<D>::T* a, int64_t i, float* x) {
+    const uint4* address = reinterpret_cast<const uint4*>(a + i);
+    const uint4 raw = kStreaming ? __ldcs(address) : *address;
+    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+    constexpr int kPerWord = Layout<D>::W / 4;
+#pragma unroll
+    for (int k = 0; k < 4; ++k) Dev<D>::unpack(words[k], x + k * kPerWord);
+}
+
+template <int32_t D>
+__device__ __forceinline__ void store_vector(typename Dev<D>::T* a, int64_t i, const float* x) {
+    constexpr int kPerWord = Layout<D>::W / 4;
+    uint32_t words[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) words[k] = Dev<D>::pack(x + k * kPerWord);
+    *reinterpret_cast<uint4*>(a + i) = make_uint4(words[0], words[1], words[2], words[3]);
+}
+
+// W (4 or 8) floats of 32-bit state.
+template <int W>
+__device__ __forceinline__ void load_floats(const float* a, int64_t i, float* x) {
+#pragma unroll
+    for (int k = 0; k < W / 4; ++k) {
+        const float4 v = *reinterpret_cast<const float4*>(a + i + 4 * k);
+        x[4 * k] = v.x;
+        x[4 * k + 1] = v.y;
+        x[4 * k + 2] = v.z;
+        x[4 * k + 3] = v.w;
+    }
+}
+
+template <int W>
+__device__ __forceinline__ void store_floats(float* a, int64_t i, const float* x) {
+#pragma unroll
+    for (int k = 0; k < W / 4; ++k)
+        *reinterpret_cast<float4*>(a + i + 4 * k) = make_float4(x[4 * k], x[4 * k + 1], x[4 * k + 2], x[4 * k + 3]);
+}
+
+// W (4 or 8) codes at a + i, code v in byte v % 4 of word v / 4.
+template <int W>
+__device__ __forceinline__ void load_codes(const uint8_t* a, int64_t i, uint32_t* words) {
+    if constexpr (W == 4) {
+        words[0] = *reinterpret_cast<const uint32_t*>(a + i);
+    } else {
+        const uint2 v = *reinterpret_cast<const uint2*>(a + i);
+        words[0] = v.x;
+        words[W / 4 - 1] = v.y;
+    }
+}
+
+template <int W>
+__device__ __forceinline__ void store_codes(uint8_t* a, int64_t i, const uint32_t* words) {
+    if constexpr (W == 4)
+        *reinterpret_cast<uint32_t*>(a + i) = words[0];
+    else
+        *reinterpret_cast<uint2*>(a + i) = make_uint2(words[0], words[W / 4 - 1]);
+}
+
+__device__ __forceinline__ int code_at(const uint32_t* words, int v) { return (words[v / 4] >> (8 * (v % 4))) & 0xff; }
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(kFull, v, o));
+    return v;
+}
+
+__device__ __forceinline__ double warp_sum(double v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFull, v, o);
+    return v;
+}
+
+// ---- finding a block's tensor ----------------------------------------------------------------------
+
+// The tensor owning global state block w, starting from the guess t (the previous block's tensor).
+__device__ __forceinline__ int tensor_of(const DevChunk& c, int64_t w, int t) {
+    if (t < c.count && w >= c.start[t] && w < c.start[t + 1]) return t;
+    int lo = 0, hi = c.count;  // start[lo] <= w < start[hi]
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (c.start[mid] <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+// The scalars of one tensor, read from the kernel parameter into registers.
+struct View {
+    void* p;
+    const void* g;
+    void* state1;
+    void* state2;
+    float* absmax1;
+    float* absmax2;
+    int64_t n;
+    int64_t blocks;
+    StepConstants k;
+    bool vector_ok;
+};
+
+__device__ __forceinline__ View view_of(const DevChunk& c, int t) {
+    View v;
+    v.p = c.t[t].p;
+    v.g = c.t[t].g;
+    v.state1 = c.t[t].state1;
+    v.state2 = c.t[t].state2;
+    v.absmax1 = c.t[t].absmax1;
+    v.absmax2 = c.t[t].absmax2;
+    v.n = c.t[t].n;
+    v.blocks = c.t[t].blocks;
+    v.k = c.t[t].k;
+    v.vector_ok = c.t[t].vector_ok != 0;
+    return v;
+}
+
+// ---- the update kernels ------------------------------------------------------------------------------
+
+template <int R, int32_t D>
+__device__ __forceinline__ void update32_block(const View& d, int64_t b, const Scalars& s, float gs, float us,
+                                               int lane) {
+    using E = Dev<D>;
+    using L = Layout<D>;
+    using T = typename E::T;
+    constexpr int W = L::W;
+    T* p = static_cast<T*>(d.p);
+    const T* g = static_cast<const T*>(d.g);
+    float* m = static_cast<float*>(d.state1);
+    float* v = two_state(R) ? static_cast<float*>(d.state2) : nullptr;
+    float* m2 = R == kAdemamix ? m + d.n : nullptr;
+    const int64_t base = b * kBlock;
+    if (d.vector_ok && base + kBlock <= d.n) {
+        float gv[L::kRows][W], pv[L::kRows][W], mv[L::kRows][W], vv[L::kRows][W], m2v[L::kRows][W];
+#pragma unroll
+        for (int r = 0; r < L::kRows; ++r) {
+            const int64_t i = base + L::offset(lane, r);
+            load_vector<D, true>(g, i, gv[r]);
+            load_vector<D, false>(p, i, pv[r]);
+            load_floats<W>(m, i, mv[r]);
+            if (two_state(R)) load_floats<W>(v, i, vv[r]);
+            if (R == kAdemamix) load_floats<W>(m2, i, m2v[r]);
+        }
+#pragma unroll
+        for (int r = 0; r < L::kRows; ++r) {
+#pragma unroll
+            for (int j = 0; j < W; ++j) {
+                float vj = two_state(R) ? vv[r][j] : 0.0f, m2j = R == kAdemamix ? m2v[r][j] : 0.0f;
+                update32<R, GpuRound<D>>(s, d.k, gs, us, gv[r][j], pv[r][j], mv[r][j], vj, m2j);
+                if (two_state(R)) vv[r][j] = vj;
+                if (R == kAdemamix) m2v[r][j] = m2j;
+            }
+            const int64_t i = base + L::offset(lane, r);
+            store_vector<D>(p, i, pv[r]);
+            store_floats<W>(m, i, mv[r]);
+            if (two_state(R)) store_floats<W>(v, i, vv[r]);
+            if (R == kAdemamix) store_floats<W>(m2, i, m2v[r]);
+        }
+        return;
+    }
+    const int64_t end = min(d.n, base + kBlock);
+    for (int64_t i = base + lane; i < end; i += 32) {
+        float pv = E::load(p, i), mv = m[i];
+        float vv = two_state(R) ? v[i] : 0.0f, m2v = R == kAdemamix ? m2[i] : 0.0f;
+        update32<R, GpuRound<D>>(s, d.k, gs, us, E::load(g, i), pv, mv, vv, m2v);
+        E::store(p, i, pv);
+        m[i] = mv;
+        if (two_state(R)) v[i] = vv;
+        if (R == kAdemamix) m2[i] = m2v;
+    }
+}
+
+template <int R, int32_t D>
+__global__ void __launch_bounds__(kThreads) update32_kernel(const DevChunk c, const Scalars s,
+                                                           const float* __restrict__ gscale,
+                                                           const float* __restrict__ uscale) {
+    const int lane = threadIdx.x % 32;
+    const int64_t total = c.start[c.count];
+    const int64_t warps = int64_t{gridDim.x} * kWarps;
+    int t = 0;
+    for (int64_t w = int64_t{blockIdx.x} * kWarps + threadIdx.x / 32; w < total; w += warps) {
+        t = tensor_of(c, w, t);
+        const View d = view_of(c, t);
+        const float gs = gscale ? gscale[t] : 1.0f;
+        const float us = uscale ? uscale[t] : 1.0f;
+        update32_block<R, D>(d, w - c.start[t], s, gs, us, lane);
+    }
+}
+
+// One 8-bit state block: load, stage 1, the block's new absmax (all 256 lanes, those past n with the
+// padding values), stage 2, requantization.
+// The shared memory of update8_kernel: the code books for dequantization, and for requantization either
+// the bucket tables (regular code books) or the search tables.
+struct Smem8 {
+    union {
+        LutEntry lut[2][kLutEntries];
+        OptimCodeTable tables[2];
+    };
+    float codes[2][256];
+    float thresholds[256];
+    uint32_t negatives;
+    int regular;
+};
+
+// The requantizers of one mode.
+template <bool kLut>
+struct Quantizers {
+    const Smem8& sm;
+    TablePivots pv1, pv2;
+    __device__ uint8_t first(float x, float inv) const {
+        if constexpr (kLut)
+            return requantize_signed_lut(sm.lut[0], sm.negatives, x, inv);
+        else
+            return requantize_signed(sm.tables[0], pv1, x, inv);
+    }
+    __device__ uint8_t second(float x, float inv) const {
+        if constexpr (kLut)
+            return requantize_unsigned_lut(sm.lut[1], x, inv);
+        else
+            return requantize_unsigned(sm.tables[1], pv2, x, inv);
+    }
+};
+
+template <int R, int32_t D, bool kLut>
+__device__ __forceinline__ void update8_block(const View& d, int64_t b, const Scalars& s, float gs, float us,
+                                              const Smem8& sm, const Quantizers<kLut>& q, int lane) {
+    using E = Dev<D>;
+    using L = Layout<D>;
+    using T = typename E::T;
+    constexpr int W = L::W;
+    constexpr int kRows = L::kRows;
+    constexpr bool kTwo = two_state(R);
+    constexpr bool kSlow = R == kAdemamix;
+    T* p = static_cast<T*>(d.p);
+    const T* g = static_cast<const T*>(d.g);
+    uint8_t* c1 = static_cast<uint8_t*>(d.state1);
+    uint8_t* c2 = kTwo ? static_cast<uint8_t*>(d.state2) : nullptr;
+    uint8_t* c3 = kSlow ? c1 + d.n : nullptr;
+    const int64_t base = b * kBlock;
+    const bool vector = d.vector_ok && base + kBlock <= d.n;
+
+    float gv[kRows][W], pv[kRows][W], m[kRows][W], v[kRows][W], m2[kRows][W];
+    uint32_t q1[kRows][W / 4], q2[kRows][W / 4], q3[kRows][W / 4];
+    if (vector) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+            const int64_t i = base + L::offset(lane, r);
+            load_vector<D, true>(g, i, gv[r]);
+            load_vector<D, false>(p, i, pv[r]);
+            load_codes<W>(c1, i, q1[r]);
+            if (kTwo) load_codes<W>(c2, i, q2[r]);
+            if (kSlow) load_codes<W>(c3, i, q3[r]);
+        }
+    } else {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+            for (int k = 0; k < W / 4; ++k) q1[r][k] = q2[r][k] = q3[r][k] = 0;
+#pragma unroll
+            for (int j = 0; j < W; ++j) {
+                const int64_t i = base + L::offset(lane, r) + j;
+                const bool real = i < d.n;
+                gv[r][j] = real ? E::load(g, i) : 0.0f;
+                pv[r][j] = real ? E::load(p, i) : 0.0f;
+                const int shift = 8 * (j % 4);
+                q1[r][j / 4] |= static_cast<uint32_t>(real ? c1[i] : kPadCode1) << shift;
+                if (kTwo) q2[r][j / 4] |= static_cast<uint32_t>(real ? c2[i] : kPadCode2) << shift;
+                if (kSlow) q3[r][j / 4] |= static_cast<uint32_t>(real ? c3[i] : kPadCode1) << shift;
+            }
+        }
+    }
+    const float old1 = d.absmax1[b];
+    const float old2 = kTwo ? d.absmax2[b] : 0.0f;
+    const float old3 = kSlow ? d.absmax1[d.blocks + b] : 0.0f;
+
+    Pending e[kRows][W];
+    float max1 = absmax_init(), max2 = absmax_init(), max3 = absmax_init();
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+            m[r][j] = sm.codes[0][code_at(q1[r], j)] * old1;
+            v[r][j] = kTwo ? sm.codes[1][code_at(q2[r], j)] * old2 : 0.0f;
+            m2[r][j] = kSlow ? sm.codes[0][code_at(q3[r], j)] * old3 : 0.0f;
+            if (kTwo)
+                e[r][j] = stage1_two_state<R>(s, gs, gv[r][j], m[r][j], v[r][j], m2[r][j]);
+            else
+                e[r][j] = stage1_one_state<R, GpuRound<D>>(s, d.k, gs, gv[r][j], pv[r][j], m[r][j]);
+            max1 = absmax_add(max1, m[r][j]);
+            if (kTwo) max2 = absmax_add(max2, v[r][j]);
+            if (kSlow) max3 = absmax_add(max3, m2[r][j]);
+        }
+    max1 = warp_max(max1);
+    if (kTwo) max2 = warp_max(max2);
+    if (kSlow) max3 = warp_max(max3);
+    if (lane == 0) {
+        d.absmax1[b] = max1;
+        if (kTwo) d.absmax2[b] = max2;
+        if (kSlow) d.absmax1[d.blocks + b] = max3;
+    }
+    const float inv1 = 1.0f / max1;
+    const float inv2 = kTwo ? 1.0f / max2 : 0.0f;
+    const float inv3 = kSlow ? 1.0f / max3 : 0.0f;
+
+    // Codes for all rows first, then one branch for the stores: the compute is not duplicated per path.
+    uint32_t o1[kRows][W / 4], o2[kRows][W / 4], o3[kRows][W / 4];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+        for (int k = 0; k < W / 4; ++k) o1[r][k] = o2[r][k] = o3[r][k] = 0;
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+            if (kTwo)
+                stage2_two_state<R, GpuRound<D>>(s, d.k, us, e[r][j], pv[r][j], m[r][j], v[r][j], m2[r][j]);
+            else
+                stage2_one_state<R, GpuRound<D>>(s, us, e[r][j], gv[r][j], pv[r][j], m[r][j]);
+            const int shift = 8 * (j % 4);
+            o1[r][j / 4] |= static_cast<uint32_t>(q.first(m[r][j], inv1)) << shift;
+            if (kTwo) o2[r][j / 4] |= static_cast<uint32_t>(q.second(v[r][j], inv2)) << shift;
+            if (kSlow) o3[r][j / 4] |= static_cast<uint32_t>(q.first(m2[r][j], inv3)) << shift;
+        }
+    }
+    if (vector) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+            const int64_t i = base + L::offset(lane, r);
+            store_vector<D>(p, i, pv[r]);
+            store_codes<W>(c1, i, o1[r]);
+            if (kTwo) store_codes<W>(c2, i, o2[r]);
+            if (kSlow) store_codes<W>(c3, i, o3[r]);
+        }
+    } else {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r)
+#pragma unroll
+            for (int j = 0; j < W; ++j) {
+                const int64_t i = base + L::offset(lane, r) + j;
+                if (i >= d.n) continue;
+                E::store(p, i, pv[r][j]);
+                c1[i] = static_cast<uint8_t>(code_at(o1[r], j));
+                if (kTwo) c2[i] = static_cast<uint8_t>(code_at(o2[r], j));
+                if (kSlow) c3[i] = static_cast<uint8_t>(code_at(o3[r], j));
+            }
+    }
+}
+
+template <int R, int32_t D, bool kLut>
+__device__ __forceinline__ void update8_loop(const DevChunk& c, const Scalars& s, const Smem8& sm,
+                                             const float* __restrict__ gscale, const float* __restrict__ uscale) {
+    constexpr bool kTwo = two_state(R);
+    Quantizers<kLut> q{sm, {}, {}};
+    if constexpr (!kLut) {
+        q.pv1 = table_pivots(sm.tables[0]);
+        q.pv2 = table_pivots(sm.tables[kTwo ? 1 : 0]);
+    }
+    const int lane = threadIdx.x % 32;
+    const int64_t total = c.start[c.count];
+    const int64_t warps = int64_t{gridDim.x} * kWarps;
+    int t = 0;
+    for (int64_t w = int64_t{blockIdx.x} * kWarps + threadIdx.x / 32; w < total; w += warps) {
+        t = tensor_of(c, w, t);
+        const View d = view_of(c, t);
+        const float gs = gscale ? gscale[t] : 1.0f;
+        const float us = uscale ? uscale[t] : 1.0f;
+        update8_block<R, D, kLut>(d, w - c.start[t], s, gs, us, sm, q, lane);
+    }
+}
+
+// Builds the code books' tables in shared memory: bucket tables when both books are regular, else the
+// search tables (the same results, more slowly).
+template <bool kTwo>
+__device__ __forceinline__ void fill_tables(Smem8& sm, const float* __restrict__ qmap1,
+                                            const float* __restrict__ qmap2) {
+    const int j = threadIdx.x;
+    if (j == 0) sm.regular = 1;
+    for (int m = 0; m < (kTwo ? 2 : 1); ++m) {
+        const float* code = m == 0 ? qmap1 : qmap2;
+        sm.codes[m][j] = code[j];
+        bool ok = true;
+        if (j < 255) {
+            sm.thresholds[j] = lut_threshold(code, j + 1);
+            ok = lut_regular_at(code, j + 1);
+        }
+        const int negatives = __syncthreads_count(negative(code[j]));  // also orders sm.regular = 1 first
+        if (m == 0 && j == 0) sm.negatives = static_cast<uint32_t>(negatives);
+        if (!ok) sm.regular = 0;
+        for (int key = j; key < kLutEntries; key += kThreads)
+            if (!fill_lut_entry(sm.lut[m], sm.thresholds, key)) sm.regular = 0;
+        __syncthreads();  // the thresholds are rewritten for the next book
+    }
+    if (!sm.regular) {
+        __syncthreads();  // everyone has read sm.regular before the tables overwrite the bucket tables
+        fill_optim_code_table(sm.tables[0], qmap1, j);
+        if (kTwo) fill_optim_code_table(sm.tables[1], qmap2, j);
+        __syncthreads();
+    }
+}
+
+template <int R, int32_t D>
+__global__ void __launch_bounds__(kThreads) update8_kernel(const DevChunk c, const Scalars s,
+                                                          const float* __restrict__ qmap1,
+                                                          const float* __restrict__ qmap2,
+                                                          const float* __restrict__ gscale,
+                                                          const float* __restrict__ uscale) {
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    Smem8& sm = *reinterpret_cast<Smem8*>(smem_raw);
+    fill_tables<two_state(R)>(sm, qmap1, qmap2);
+    if (sm.regular)
+        update8_loop<R, D, true>(c, s, sm, gscale, uscale);
+    else
+        update8_loop<R, D, false>(c, s, sm, gscale, uscale);
+}
+
+// ---- the pre-passes ------------------------------------------------------------------------------------
+
+enum Pass { kGradNorm, kUpdateNorm };
+
+// Per-tensor sums in double: kGradNorm sum g^2 into sum_a; kUpdateNorm sum u^2 into sum_a and sum p^2
+// into sum_b. Each warp takes a contiguous range of state blocks and adds its sums to a tensor once,
+// when it leaves the tensor.
+template <int P, int R, int32_t D, int Bits>
+__global__ void __launch_bounds__(kThreads) sums_kernel(const DevChunk c, const Scalars s,
+                                                       const float* __restrict__ qmap1,
+                                                       const float* __restrict__ qmap2,
+                                                       const float* __restrict__ gscale, double* sum_a,
+                                                       double* sum_b) {
+    using E = Dev<D>;
+    using T = typename E::T;
+    __shared__ float q1s[256], q2s[256];
+    if (P == kUpdateNorm && Bits == 8) {
+        q1s[threadIdx.x] = qmap1[threadIdx.x];
+        if (two_state(R)) q2s[threadIdx.x] = qmap2[threadIdx.x];
+        __syncthreads();
+    }
+    const int lane = threadIdx.x % 32;
+    const int64_t total = c.start[c.count];
+    const int64_t warps = int64_t{gridDim.x} * kWarps;
+    const int64_t warp = int64_t{blockIdx.x} * kWarps + threadIdx.x / 32;
+    const int64_t first = total * warp / warps, last = total * (warp + 1) / warps;
+    if (first >= last) return;
+    int t = tensor_of(c, first, 0);
+    double a = 0.0, bsum = 0.0;
+    auto flush = [&](int tensor) {
+        a = warp_sum(a);
+        bsum = warp_sum(bsum);
+        if (lane == 0) {
+            atomicAdd(sum_a + tensor, a);
+            if (P == kUpdateNorm) atomicAdd(sum_b + tensor, bsum);
+        }
+        a = bsum = 0.0;
+    };
+    for (int64_t w = first; w < last; ++w) {
+        if (w >= c.start[t + 1]) {
+            flush(t);
+            t = tensor_of(c, w, t + 1);
+        }
+        const View d = view_of(c, t);
+        const int64_t b = w - c.start[t];
+        const T* g = static_cast<const T*>(d.g);
+        const int64_t end = min(d.n, (b + 1) * kBlock);
+        if (P == kGradNorm) {
+            for (int64_t i = b * kBlock + lane; i < end; i += 32) {
+                const double x = E::load(g, i);
+                a += x * x;
+            }
+            continue;
+        }
+        const T* p = static_cast<const T*>(d.p);
+        const float gs = gscale ? gscale[t] : 1.0f;
+        const float old1 = Bits == 8 ? d.absmax1[b] : 0.0f;
+        const float old2 = Bits == 8 && two_state(R) ? d.absmax2[b] : 0.0f;
+        for (int64_t i = b * kBlock + lane; i < end; i += 32) {
+            const float pv = E::load(p, i);
+            bsum += static_cast<double>(pv) * pv;
+            const float graw = E::load(g, i);
+            float u2;
+            if (Bits == 32) {
+                const float m = static_cast<const float*>(d.state1)[i];
+                const float v = two_state(R) ? static_cast<const float*>(d.state2)[i] : 0.0f;
+                u2 = unorm_term32<R, GpuRound<D>>(s, d.k, gs, graw, m, v);
+            } else {
+                const float m = q1s[static_cast<const uint8_t*>(d.state1)[i]] * old1;
+                const float v = two_state(R) ? q2s[static_cast<const uint8_t*>(d.state2)[i]] * old2 : 0.0f;
+                u2 = unorm_term8<R>(s, d.k, gs, graw, m, v);
+            }
+            a += static_cast<double>(u2);
+        }
+    }
+    flush(t);
+}
+
+// Percentile clipping, one warp per tensor: the gradient norm into the history (all 100 slots on step
+// 1), then gnorm_scale from the history's percentile-th smallest value.
+__global__ void __launch_bounds__(kThreads) clip_kernel(const DevChunk c, int32_t percentile,
+                                                       const double* __restrict__ gsum, float* __restrict__ gscale) {
+    __shared__ float history[kWarps][kHistory];
+    __shared__ float kth[kWarps];
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    const int t = blockIdx.x * kWarps + warp;
+    if (t >= c.count) return;
+    float* h = c.t[t].gnorm;
+    const int32_t step = c.t[t].k.step;
+    const int slot = step % kHistory;
+    const float norm_sq = static_cast<float>(gsum[t]);
+    for (int i = lane; i < kHistory; i += 32) {
+        const bool write = step == 1 || i == slot;
+        const float value = write ? norm_sq : h[i];
+        if (write) h[i] = value;
+        history[warp][i] = value;
+    }
+    __syncwarp();
+    for (int i = lane; i < kHistory; i += 32)
+        if (sorted_rank(history[warp], kHistory, i) == percentile) kth[warp] = history[warp][i];
+    __syncwarp();
+    if (lane == 0) gscale[t] = clip_scale(history[warp][slot], kth[warp]);
+}
+
+// The update-norm cap, one thread per tensor: scratch = (sum u^2, sum p^2), and the update scale.
+template <int R>
+__global__ void cap_kernel(const DevChunk c, const Scalars s, const double* __restrict__ usum,
+                           const double* __restrict__ psum, float* __restrict__ uscale) {
+    const int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= c.count) return;
+    const float u = static_cast<float>(usum[t]);
+    const float p = static_cast<float>(psum[t]);
+    float* scratch = c.t[t].scratch;
+    scratch[0] = u;
+    scratch[1] = p;
+    // Adagrad and AdEMAMix fill scratch but, as upstream, take no update scale.
+    uscale[t] = R != kAdagrad && R != kAdemamix ? update_scale(R, s, u, p) : 1.0f;
+}
+
+// ---- launching -------------------------------------------------------------------------------------------
+
+// Thread blocks for a loop over `warps_wanted` warps of work: as many as are resident at once, no more.
+template <typename Kernel>
+bnb_status grid_for(Kernel kernel, int64_t warps_wanted, unsigned* grid, size_t smem = 0) {
+    int device = 0, sms = 0, per_sm = 0;
+    BNB_CUDA_CHECK(cudaGetDevice(&device));
+    BNB_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    BNB_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
+    const int64_t wanted = (warps_wanted + kWarps - 1) / kWarps;
+    *grid = static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(wanted, int64_t{sms} * std::max(per_sm, 1))));
+    return BNB_OK;
+}
+
+bool aligned(const void* a, size_t bytes) { return reinterpret_cast<uintptr_t>(a) % bytes == 0; }
+
+// Per-tensor scratch of one call: the sums and the scales, indexed by the tensor's place in the plan.
+struct Temp {
+    double* gsum = nullptr;
+    double* usum = nullptr;
+    double* psum = nullptr;
+    float* gscale = nullptr;
+    float* uscale = nullptr;
+};
+
+template <int R, int32_t D, int Bits>
+bnb_status launch_chunk(const Plan& plan, size_t first, size_t count, const Temp& temp, cudaStream_t stream) {
+    DevChunk c;
+    memset(&c, 0, sizeof c);
+    c.count = static_cast<int32_t>(count);
+    c.start[0] = 0;
+    constexpr size_t kParam = sizeof(typename Dev<D>::T);
+    constexpr size_t kCodeAlign = Bits == 8 ? 16 / kParam : 16;  // W codes, or 16-byte float vectors
+    for (size_t i = 0; i < count; ++i) {
+        const TensorPlan& tp = plan.tensors[first + i];
+        DevTensor& d = c.t[i];
+        d.p = tp.p;
+        d.g = tp.g;
+        d.state1 = tp.state1;
+        d.state2 = tp.state2;
+        d.absmax1 = tp.absmax1;
+        d.absmax2 = tp.absmax2;
+        d.scratch = tp.scratch;
+        d.gnorm = tp.gnorm;
+        d.n = tp.n;
+        d.blocks = tp.blocks;
+        d.k = tp.k;
+        const size_t state_size = Bits == 8 ? 1 : 4;
+        const char* slow = static_cast<const char*>(tp.state1) + tp.n * state_size;
+        d.vector_ok = aligned(tp.p, 16) && aligned(tp.g, 16) && aligned(tp.state1, kCodeAlign) &&
+                      (!two_state(R) || aligned(tp.state2, kCodeAlign)) &&
+                      (R != kAdemamix || aligned(slow, kCodeAlign));
+        c.start[i + 1] = c.start[i] + tp.blocks;
+    }
+    const int64_t total = c.start[count];
+    const Scalars& s = plan.s;
+    const float* gscale = plan.clip ? temp.gscale + first : nullptr;
+    const float* uscale = plan.cap ? temp.uscale + first : nullptr;
+    unsigned grid = 0;
+    if (plan.clip) {
+        auto kernel = sums_kernel<kGradNorm, R, D, Bits>;
+        BNB_TRY(grid_for(kernel, total, &grid));
+        kernel<<<grid, kThreads, 0, stream>>>(c, s, plan.qmap1, plan.qmap2, nullptr, temp.gsum + first, nullptr);
+        BNB_CUDA_CHECK_LAUNCH("sums_kernel (gradient norm)");
+        clip_kernel<<<static_cast<unsigned>((count + kWarps - 1) / kWarps), kThreads, 0, stream>>>(
+            c, s.percentile, temp.gsum + first, temp.gscale + first);
+        BNB_CUDA_CHECK_LAUNCH("clip_kernel");
+    }
+    if (plan.cap) {
+        auto kernel = sums_kernel<kUpdateNorm, R, D, Bits>;
+        BNB_TRY(grid_for(kernel, total, &grid));
+        kernel<<<grid, kThreads, 0, stream>>>(c, s, plan.qmap1, plan.qmap2, gscale, temp.usum + first,
+                                              temp.psum + first);
+        BNB_CUDA_CHECK_LAUNCH("sums_kernel (update norm)");
+        cap_kernel<R><<<static_cast<unsigned>((count + 63) / 64), 64, 0, stream>>>(
+            c, s, temp.usum + first, temp.psum + first, temp.uscale + first);
+        BNB_CUDA_CHECK_LAUNCH("cap_kernel");
+    }
+    if (Bits == 32) {
+        auto kernel = update32_kernel<R, D>;
+        BNB_TRY(grid_for(kernel, total, &grid));
+        kernel<<<grid, kThreads, 0, stream>>>(c, s, gscale, uscale);
+        BNB_CUDA_CHECK_LAUNCH("update32_kernel");
+    } else {
+        auto kernel = update8_kernel<R, D>;
+        constexpr size_t kSmem = sizeof(Smem8);
+        BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
+        BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                            cudaSharedmemCarveoutMaxShared));
+        BNB_TRY(grid_for(kernel, total, &grid, kSmem));
+        kernel<<<grid, kThreads, kSmem, stream>>>(c, s, plan.qmap1, plan.qmap2, gscale, uscale);
+        BNB_CUDA_CHECK_LAUNCH("update8_kernel");
+    }
+    return BNB_OK;
+}
+
+template <int R, int32_t D, int Bits>
+bnb_status launch_all(const Plan& plan, const Temp& temp, cudaStream_t stream) {
+    for (size_t first = 0; first < plan.tensors.size(); first += kChunk)
+        BNB_TRY((launch_chunk<R, D, Bits>(plan, first, std::min<size_t>(kChunk, plan.tensors.size() - first), temp,
+                                          stream)));
+    return BNB_OK;
+}
+
+template <int32_t D, int Bits>
+bnb_status launch_rule(const Plan& plan, const Temp& temp, cudaStream_t stream) {
+    switch (plan.rule) {
+        case kAdam: return launch_all<kAdam, D, Bits>(plan, temp, stream);
+        case kAdemamix: return launch_all<kAdemamix, D, Bits>(plan, temp, stream);
+        case kMomentum: return launch_all<kMomentum, D, Bits>(plan, temp, stream);
+        case kRmsprop: return launch_all<kRmsprop, D, Bits>(plan, temp, stream);
+        case kAdagrad: return launch_all<kAdagrad, D, Bits>(plan, temp, stream);
+        case kLion: return launch_all<kLion, D, Bits>(plan, temp, stream);
+        default: return BNB_FAIL(BNB_ERR_INTERNAL, "unknown optimizer rule %d", plan.rule);
+    }
+}
+
+bnb_status run(const Plan& plan, cudaStream_t stream) {
+    const size_t count = plan.tensors.size();
+    if (count == 0) return BNB_OK;
+    Temp temp;
+    void* block = nullptr;
+    if (plan.clip || plan.cap) {
+        const size_t bytes = count * (3 * sizeof(double) + 2 * sizeof(float));
+        BNB_CUDA_CHECK(cudaMallocAsync(&block, bytes, stream));
+        temp.gsum = static_cast<double*>(block);
+        temp.usum = temp.gsum + count;
+        temp.psum = temp.usum + count;
+        temp.gscale = reinterpret_cast<float*>(temp.psum + count);
+        temp.uscale = temp.gscale + count;
+        cudaError_t cleared = cudaMemsetAsync(block, 0, 3 * count * sizeof(double), stream);
+        if (cleared != cudaSuccess) {
+            (void)cudaFreeAsync(block, stream);
+            return cuda_fail(cleared, __FILE__, __LINE__, "cudaMemsetAsync(temp)");
+        }
+    }
+    bnb_status status = dispatch_float_dtype("bnb_cuda_optimizer_step", plan.dtype, [&](auto tag) -> bnb_status {
+        constexpr int32_t D = decltype(tag)::value;
+        return plan.state_bits == 32 ? launch_rule<D, 32>(plan, temp, stream) : launch_rule<D, 8>(plan, temp, stream);
+    });
+    if (block) {
+        cudaError_t freed = cudaFreeAsync(block, stream);  // also after a failed launch
+        BNB_TRY(status);
+        if (freed != cudaSuccess) return cuda_fail(freed, __FILE__, __LINE__, "cudaFreeAsync(temp)");
+    }
+    return status;
+}
+
+}  // namespace
+}  // namespace optim
+}  // namespace bnb
+
+bnb_status bnbk_bnb_cuda_optimizer_step(int32_t optimizer, int32_t param_dtype, int32_t state_bits, int32_t count,
+                                        const int64_t* p, const int64_t* g, const int64_t* state1,
+                                        const int64_t* state2, const int64_t* absmax1, const int64_t* absmax2,
+                                        const int64_t* scratch, const int64_t* gnorm, const int64_t* numel,
+                                        const int32_t* step, const float* qmap1, const float* qmap2, float lr,
+                                        float beta1, float beta2, float beta3, float alpha, float eps,
+                                        float weight_decay, float max_unorm, int32_t percentile, int32_t skip_zeros,
+                                        void* stream) {
+    return BNB_GUARD({
+        bnb::optim::Plan plan;
+        BNB_TRY(bnb::optim::plan_optimizer_step("bnb_cuda_optimizer_step", optimizer, param_dtype, state_bits, count,
+                                                p, g, state1, state2, absmax1, absmax2, scratch, gnorm, numel, step,
+                                                qmap1, qmap2, lr, beta1, beta2, beta3, alpha, eps, weight_decay,
+                                                max_unorm, percentile, skip_zeros, &plan));
+        return bnb::optim::run(plan, static_cast<cudaStream_t>(stream));
+    });
+}

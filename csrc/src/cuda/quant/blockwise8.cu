@@ -1,0 +1,245 @@
+// 8-bit blockwise quantization on the GPU, bit for bit what cpu/blockwise8.cpp computes.
+//
+// Both kernels loop over tiles (a grid-stride loop over resident blocks, so each block builds its code
+// table once). A tile is a few rows of one 16-byte vector per thread: element v of thread t in row r
+// is tile_start + r * kThreads * W + t * W + v, so every load and store of a warp covers one
+// contiguous range.
+#include <stdint.h>
+
+#include "common/arg_checks.h"
+#include "common/code_table.h"
+#include "cuda/entry_points.h"
+#include "cuda/quant/launch.cuh"
+#include "cuda/quant/vectors.cuh"
+
+namespace bnb {
+namespace {
+
+constexpr int kTile = kThreads * kElementsPerThread;
+// Dequantization reads only one byte per element: twice the elements per thread keep more loads in
+// flight (measured on an H200: about +1%).
+constexpr int kDequantElementsPerThread = 32;
+constexpr int kDequantTile = kThreads * kDequantElementsPerThread;
+
+// The search tables of quantize_kernel (see common/code_table.h). The final step of the search reads
+// one CodeBounds per even pivot p, at addresses that differ from lane to lane. A 64-bit load serves a
+// half warp at a time, so 16 copies, one per lane of a half warp, make that load free of bank
+// conflicts, where a single copy would cost several wavefronts.
+struct SearchTables {
+    static constexpr int kCopies = 16;
+    float pivots[kPaddedCodes];
+    CodeBounds bounds[128][kCopies];  // [p / 2][lane % kCopies]
+
+    __device__ void fill(const float* code) {
+        pivots[padded_index(threadIdx.x)] = code[threadIdx.x];
+        for (int i = threadIdx.x; i < 128 * kCopies; i += kThreads)
+            bounds[i / kCopies][i % kCopies] = code_bounds(code, i / kCopies * 2);
+    }
+
+    // q[i] = quantize_to_code(code, x[i]).
+    template <int N>
+    __device__ void quantize(float code63, float code127, float code191, int copy, const float (&x)[N],
+                             int (&q)[N]) const {
+        // bounds[p / 2][copy], p even: p * 64 bytes + copy * 8 bytes, one multiply-add.
+        const char* mine = reinterpret_cast<const char*>(&bounds[0][copy]);
+        auto bounds_of = [mine](int p) {
+            return *reinterpret_cast<const CodeBounds*>(mine + p * (kCopies * sizeof(CodeBounds) / 2));
+        };
+        quantize_values(pivots, code63, code127, code191, bounds_of, x, q);
+    }
+};
+
+// How the quantization blocks of size BS lie on a tile of dtype D.
+template <int32_t D, int BS>
+struct QuantizeShape {
+    static constexpr int W = kVectorWidth<D>;
+    static constexpr int kRows = kElementsPerThread / W;
+    static constexpr int kRow = kThreads * W;                              // elements in a row
+    static constexpr int kRowsPerBlock = BS > kRow ? BS / kRow : 1;        // a block spans rows,
+    static constexpr int kGroups = kRows / kRowsPerBlock;                  // or a row holds blocks
+    static constexpr int kThreadsPerBlock = BS > kRow ? kThreads : BS / W;
+    static constexpr int kLanes = kThreadsPerBlock < 32 ? kThreadsPerBlock : 32;  // shuffle width
+    static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;           // 0 when a warp holds blocks
+    // Values searched together, level by level. All 16 of a thread for f32; one row (8) for 16-bit
+    // inputs, where 16 cost more in registers than they gain (measured on an H200).
+    static constexpr int kRowsPerSearch = W == 4 ? kRows : 1;
+    static_assert(kTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
+};
+
+template <int32_t D, int BS>
+__global__ void __launch_bounds__(kThreads)
+    quantize_kernel(const float* __restrict__ code, const typename CudaElement<D>::type* __restrict__ a,
+                    float* __restrict__ absmax, uint8_t* __restrict__ out, int64_t n, bool aligned) {
+    using S = QuantizeShape<D, BS>;
+    __shared__ SearchTables tables;
+    __shared__ float warp_max[S::kGroups][kThreads / 32];
+    tables.fill(code);
+    __syncthreads();
+    // The first two search levels read these for every element: registers, not shared memory.
+    const float code63 = tables.pivots[padded_index(63)];
+    const float code127 = tables.pivots[padded_index(127)];
+    const float code191 = tables.pivots[padded_index(191)];
+    const int lane = threadIdx.x % 32;
+    const int warp = threadIdx.x / 32;
+    const int copy = threadIdx.x % SearchTables::kCopies;
+
+    for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
+        const int64_t first = tile * kTile + threadIdx.x * S::W;
+        float x[S::kRows][S::W];
+#pragma unroll
+        for (int r = 0; r < S::kRows; ++r) load_floats<D>(a, first + r * S::kRow, n, aligned, x[r]);
+
+        // Block maxima (NaN ignored, as fmaxf does): in the thread, across lanes, then across warps.
+        float m[S::kGroups];
+#pragma unroll
+        for (int g = 0; g < S::kGroups; ++g) m[g] = 0.0f;
+#pragma unroll
+        for (int r = 0; r < S::kRows; ++r)
+#pragma unroll
+            for (int v = 0; v < S::W; ++v) m[r / S::kRowsPerBlock] = fmaxf(m[r / S::kRowsPerBlock], fabsf(x[r][v]));
+#pragma unroll
+        for (int g = 0; g < S::kGroups; ++g)
+#pragma unroll
+            for (int o = S::kLanes / 2; o > 0; o /= 2) m[g] = fmaxf(m[g], __shfl_xor_sync(0xffffffffu, m[g], o));
+        if constexpr (S::kWarpsPerBlock > 1) {
+            if (lane == 0)
+#pragma unroll
+                for (int g = 0; g < S::kGroups; ++g) warp_max[g][warp] = m[g];
+            __syncthreads();
+            const int first_warp = warp - warp % S::kWarpsPerBlock;
+#pragma unroll
+            for (int g = 0; g < S::kGroups; ++g)
+#pragma unroll
+                for (int w = 0; w < S::kWarpsPerBlock; ++w) m[g] = fmaxf(m[g], warp_max[g][first_warp + w]);
+            __syncthreads();  // the next tile rewrites warp_max
+        }
+
+        float scale[S::kGroups];
+#pragma unroll
+        for (int g = 0; g < S::kGroups; ++g) {
+            scale[g] = 1.0f / m[g];  // IEEE division as on the CPU (no fast math); inf for a zero block
+            const int64_t start = first + int64_t{g} * S::kRowsPerBlock * S::kRow;
+            if (start % BS == 0 && start < n) absmax[start / BS] = m[g];
+        }
+#pragma unroll
+        for (int r0 = 0; r0 < S::kRows; r0 += S::kRowsPerSearch) {
+            constexpr int kValues = S::kRowsPerSearch * S::W;
+            float y[kValues];
+            int q[kValues];
+#pragma unroll
+            for (int i = 0; i < kValues; ++i)
+                y[i] = x[r0 + i / S::W][i % S::W] * scale[(r0 + i / S::W) / S::kRowsPerBlock];
+            tables.quantize(code63, code127, code191, copy, y, q);
+#pragma unroll
+            for (int r = r0; r < r0 + S::kRowsPerSearch; ++r) {
+                Codes<S::W> codes;
+#pragma unroll
+                for (int v = 0; v < S::W; ++v) codes.set(v, q[(r - r0) * S::W + v]);
+                store_codes(out, first + r * S::kRow, n, aligned, codes);
+            }
+        }
+    }
+}
+
+template <int32_t D>
+__global__ void __launch_bounds__(kThreads)
+    dequantize_kernel(const float* __restrict__ code, const uint8_t* __restrict__ a,
+                      const float* __restrict__ absmax, typename CudaElement<D>::type* __restrict__ out,
+                      int blocksize_log2, int64_t n, bool aligned) {
+    constexpr int W = kVectorWidth<D>;
+    constexpr int kRows = kDequantElementsPerThread / W;
+    constexpr int kRow = kThreads * W;
+    __shared__ float table[256];
+    table[threadIdx.x] = code[threadIdx.x];
+    __syncthreads();
+
+    for (int64_t tile = blockIdx.x; tile * kDequantTile < n; tile += gridDim.x) {
+        const int64_t first = tile * kDequantTile + threadIdx.x * W;
+        Codes<W> q[kRows];
+        float scale[kRows];
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+            // A vector never straddles two blocks: blocksizes are multiples of 64 on CUDA.
+            const int64_t i = first + r * kRow;
+            q[r] = load_codes<W>(a, i, n, aligned);
+            scale[r] = i < n ? __ldg(absmax + (i >> blocksize_log2)) : 0.0f;
+        }
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+            float y[W];
+#pragma unroll
+            for (int v = 0; v < W; ++v) y[v] = table[q[r].get(v)] * scale[r];
+            store_floats<D>(out, first + r * kRow, n, aligned, y);
+        }
+    }
+}
+
+template <int32_t D, int BS>
+bnb_status launch_quantize(const float* code, const void* A, float* absmax, uint8_t* out, int64_t n,
+                           cudaStream_t stream) {
+    auto kernel = quantize_kernel<D, BS>;
+    unsigned grid = 0;
+    BNB_TRY(resident_grid(kernel, (n - 1) / kTile + 1, &grid));
+    const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
+                         reinterpret_cast<uintptr_t>(out) % kVectorWidth<D> == 0;
+    kernel<<<grid, kThreads, 0, stream>>>(code, static_cast<const typename CudaElement<D>::type*>(A), absmax, out,
+                                          n, aligned);
+    BNB_CUDA_CHECK_LAUNCH("quantize_kernel");
+    return BNB_OK;
+}
+
+template <int32_t D>
+bnb_status launch_dequantize(const float* code, const uint8_t* A, const float* absmax, void* out,
+                             int blocksize_log2, int64_t n, cudaStream_t stream) {
+    auto kernel = dequantize_kernel<D>;
+    unsigned grid = 0;
+    BNB_TRY(resident_grid(kernel, (n - 1) / kDequantTile + 1, &grid));
+    const bool aligned = reinterpret_cast<uintptr_t>(A) % kVectorWidth<D> == 0 &&
+                         reinterpret_cast<uintptr_t>(out) % 16 == 0;
+    kernel<<<grid, kThreads, 0, stream>>>(code, A, absmax, static_cast<typename CudaElement<D>::type*>(out),
+                                          blocksize_log2, n, aligned);
+    BNB_CUDA_CHECK_LAUNCH("dequantize_kernel");
+    return BNB_OK;
+}
+
+}  // namespace
+}  // namespace bnb
+
+bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, const void* A, float* absmax,
+                                            uint8_t* out, int64_t blocksize, int64_t n, void* stream) {
+    return BNB_GUARD({
+        const char* function = "bnb_cuda_quantize_blockwise";
+        return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
+            return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
+                BNB_CHECK_COUNT(n);
+                if (n == 0) return BNB_OK;
+                BNB_CHECK_NOT_NULL(code);
+                BNB_CHECK_NOT_NULL(A);
+                BNB_CHECK_NOT_NULL(absmax);
+                BNB_CHECK_NOT_NULL(out);
+                return bnb::launch_quantize<decltype(dtype_tag)::value, decltype(bs)::value>(
+                    code, A, absmax, out, n, static_cast<cudaStream_t>(stream));
+            });
+        });
+    });
+}
+
+bnb_status bnbk_bnb_cuda_dequantize_blockwise(int32_t dtype, const float* code, const uint8_t* A,
+                                              const float* absmax, void* out, int64_t blocksize, int64_t n,
+                                              void* stream) {
+    return BNB_GUARD({
+        const char* function = "bnb_cuda_dequantize_blockwise";
+        return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
+            return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
+                BNB_CHECK_COUNT(n);
+                if (n == 0) return BNB_OK;
+                BNB_CHECK_NOT_NULL(code);
+                BNB_CHECK_NOT_NULL(A);
+                BNB_CHECK_NOT_NULL(absmax);
+                BNB_CHECK_NOT_NULL(out);
+                return bnb::launch_dequantize<decltype(dtype_tag)::value>(
+                    code, A, absmax, out, __builtin_ctz(decltype(bs)::value), n, static_cast<cudaStream_t>(stream));
+            });
+        });
+    });
+}
