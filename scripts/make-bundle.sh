@@ -35,6 +35,7 @@ jlink --add-modules java.base,jdk.unsupported,java.logging,java.sql,java.xml,jav
 # csrc, so the host's nvcc can rebuild the CUDA backend for its own GPU (run-gpu.sh BNB_REBUILD=1).
 cp -r csrc "$stage/csrc"
 cp scripts/bundle/run-gpu.sh "$stage/"
+mkdir -p "$stage/bench" && cp scripts/bench/*.py "$stage/bench/"
 chmod +x "$stage/run-gpu.sh"
 tar czf "$root/bundle/bnb4j-bundle.tgz" -C "$root/bundle/stage" bnb4j
 rm -rf "$root/bundle/stage"

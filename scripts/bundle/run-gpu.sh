@@ -4,6 +4,7 @@
 # Results go to $OUT (default ./results): summary.txt, bench.jsonl and results.tgz (every log and report).
 # BNB_REBUILD=1 first rebuilds the CUDA backend from csrc with this host's nvcc and uses that build.
 # BENCH_ARGS selects benchmarks: a space-separated list of main classes (default: all).
+# BNB_CPU_TESTS=0 skips the CPU test run; TORCH_BENCH=0 skips PyTorch's fused Adam side-by-side.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/results}
@@ -56,14 +57,20 @@ run_tests() { # name, extra launcher args...
   log "exit code $rc"
 }
 run_tests cuda --include-tag cuda
-run_tests cpu --exclude-tag cuda --exclude-tag slow --exclude-tag benchmark
+if [ "${BNB_CPU_TESTS:-1}" = 1 ]; then
+  run_tests cpu --exclude-tag cuda --exclude-tag slow --exclude-tag benchmark
+fi
 
 log "== benchmarks"
-benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark}
+benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark io.github.bnb4j.examples.bench.OptimizerBenchmark}
 : > "$work/bench.jsonl"
 for b in $benches; do
   "$java" -Xmx32g -cp "$cp_lib" $b 2> "$work/bench-$(basename "${b//./_}").err" | tee -a "$work/bench.jsonl"
 done
+if [ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null; then
+  log "== PyTorch fused Adam, same GPU, same session"
+  python3 "$here/bench/torch_fused_adam.py" 2> "$work/torch.err" | tee -a "$work/bench.jsonl"
+fi
 cp "$work/summary.txt" "$work/bench.jsonl" "$out/"
 tar czf "$out/results.tgz" -C "$work" .
 echo "results in $out"

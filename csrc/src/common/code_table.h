@@ -26,7 +26,7 @@ BNB_HD constexpr int padded_index(int j) { return j + (j >> 5); }
 
 constexpr int kPaddedCodes = 264;  // > padded_index(255)
 
-struct alignas(8) CodeBounds {  // one 64-bit load on the GPU
+struct CodeBounds {
     float below;  // L
     float above;  // H
 };

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "common/failure_text.h"
 #include "common/status.h"
 #include "cuda/entry_points.h"
 
@@ -12,16 +13,11 @@ bnb_error_sink error_sink = nullptr;
 namespace bnb {
 
 bnb_status fail(bnb_status status, const char* file, int line, const char* fmt, ...) {
-    char message[1024];
+    char full[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    format_failure(full, sizeof full, file, line, fmt, ap);
     va_end(ap);
-    const char* base = file;
-    for (const char* p = file; *p; ++p)
-        if (*p == '/') base = p + 1;
-    char full[1200];
-    snprintf(full, sizeof full, "%s:%d: %s", base, line, message);
     if (error_sink) error_sink(full);
     return status;
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/failure_text.h"
 #include "common/status.h"
 
 namespace {
@@ -15,16 +16,11 @@ namespace bnb {
 void set_last_error(const char* detail) { last_error.assign(detail ? detail : ""); }
 
 bnb_status fail(bnb_status status, const char* file, int line, const char* fmt, ...) {
-    char message[1024];
+    char full[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    format_failure(full, sizeof full, file, line, fmt, ap);
     va_end(ap);
-    const char* base = file;
-    for (const char* p = file; *p; ++p)
-        if (*p == '/') base = p + 1;
-    char full[1200];
-    snprintf(full, sizeof full, "%s:%d: %s", base, line, message);
     last_error.assign(full);
     return status;
 }

@@ -10,8 +10,8 @@
 
 namespace bnb {
 
-constexpr int kThreads = 256;         // per CUDA block; also one thread per code when filling tables
-constexpr int kElementsPerThread = 16;  // per tile: a 16-byte vector per row, 16 / width rows
+constexpr int kThreads = 256;  // per CUDA block; also one thread per code when filling tables
+constexpr int kElementsPerThread = 16;  // per thread and tile of quantize_kernel: one 16-byte vector a row
 
 // Blocks for a grid-stride loop over tiles: as many as fit on the device at once, no more than tiles.
 template <typename Kernel>
