@@ -1,5 +1,5 @@
 // Tests of libbnb_cpu's quantization entry points and of the search and conversion helpers they use.
-#include "common/code_table.h"
+#include "common/code_thresholds.h"
 #include "common/half_convert.h"
 #include "common/quant_search.h"
 #include "test_util.h"
@@ -85,53 +85,183 @@ void test_search_is_nearest() {
     CHECK(bnb::quantize_to_code(test::dynamic_map().data(), NAN) == 0, "NaN must give index 0");
 }
 
-// The CUDA kernels' search (common/code_table.h) must agree with quantize_to_code on every code,
-// including codes that are not ascending or hold NaN and infinities, which the C API forbids but which
-// must still give the same bytes on both sides.
-void test_table_search_matches_reference() {
-    Random rng(3);
-    std::vector<std::vector<float>> codes = {test::dynamic_map(), test::linear_map()};
-    std::vector<float> sorted(256), duplicates(256, 0.0f), unsorted(256), specials(256);
-    for (float& v : sorted) v = rng.uniform(-1.0f, 1.0f);
-    std::sort(sorted.begin(), sorted.end());
-    for (int i = 0; i < 15; ++i) duplicates[i < 7 ? i : 241 + i] = (i - 7) / 8.0f;  // NF4-like, 241 zeros
-    std::sort(duplicates.begin(), duplicates.end());
-    for (float& v : unsorted) v = rng.uniform(-1.0f, 1.0f);
+
+// The unsigned dynamic map (spec 3.1, signed=False): 0, 254 positive means in groups of 2, 4, ..., 128, 1.
+std::vector<float> unsigned_dynamic_map() {
+    std::vector<float> code;
+    for (int i = 0; i < 7; ++i) {
+        int k = (2 << i) + 1;
+        double scale = pow(10.0, i - 6);
+        for (int j = 0; j + 1 < k; ++j) {
+            double lo = 0.1 + 0.9 * j / (k - 1), hi = 0.1 + 0.9 * (j + 1) / (k - 1);
+            code.push_back(static_cast<float>(scale * (lo + hi) / 2));
+        }
+    }
+    code.push_back(0.0f);
+    code.push_back(1.0f);
+    std::sort(code.begin(), code.end());
+    return code;
+}
+
+// A 16-value 4-bit table padded with zeros to 256 entries and sorted, as create_normal_map pads.
+std::vector<float> padded_code(std::initializer_list<float> values) {
+    std::vector<float> code(values);
+    code.resize(256, 0.0f);
+    std::sort(code.begin(), code.end());
+    return code;
+}
+
+// The tables the quantize kernel builds on the device, built on the host with the same functions.
+struct BucketTables {
+    std::vector<float> t;                    // T[0..254], then NaN, NaN
+    std::vector<uint8_t> floors;             // [kBuckets]
+    std::vector<bnb::ThresholdPair> pairs;   // pairs[q] = {T[q], T[q + 1]}
+    explicit BucketTables(const float* code) : t(bnb::kThresholds + 2, NAN), floors(bnb::kBuckets), pairs(256) {
+        for (int j = 0; j < bnb::kThresholds; ++j) t[j] = bnb::code_threshold(code, j);
+        for (int b = 0; b < bnb::kBuckets; ++b) floors[b] = bnb::bucket_floor(code, b);
+        for (int q = 0; q < 256; ++q) pairs[q] = {t[q], t[q + 1]};
+    }
+};
+
+// The float next to x in the float order (dir = +1 above, -1 below).
+float key_neighbour(float x, int dir) { return bnb::key_float(bnb::ordered_key(x) + static_cast<uint32_t>(dir)); }
+
+// The search of quantize_kernel (common/code_thresholds.h) against quantize_to_code, for every kind
+// of code: the thresholds are checked one by one, then the search on sweeps of the float order, on
+// every float near a threshold, a code value, a midpoint or a bucket edge, on special and random values.
+void test_bucket_search_matches_reference() {
+    Random rng(6);
+    std::vector<std::pair<const char*, std::vector<float>>> codes;
+    codes.push_back({"dynamic", test::dynamic_map()});
+    codes.push_back({"dynamic unsigned", unsigned_dynamic_map()});
+    codes.push_back({"linear", test::linear_map()});
+    codes.push_back({"nf4 padded", padded_code({-1.0f, -0.6961928009986877f, -0.5250730514526367f,
+                                                -0.39491748809814453f, -0.28444138169288635f,
+                                                -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+                                                0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f,
+                                                0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f,
+                                                0.7229568362236023f, 1.0f})});
+    codes.push_back({"fp4 padded", padded_code({0.0f, 0.0625f / 12, 8.0f / 12, 1.0f, 4.0f / 12, 6.0f / 12, 2.0f / 12,
+                                                3.0f / 12, 0.0f, -0.0625f / 12, -8.0f / 12, -1.0f, -4.0f / 12,
+                                                -6.0f / 12, -2.0f / 12, -3.0f / 12})});
+    std::vector<float> v(256);
+    for (float& c : v) c = rng.uniform(-1.0f, 1.0f);
+    std::sort(v.begin(), v.end());
+    codes.push_back({"random ascending", v});
+    for (float& c : v) c = static_cast<float>(rng.below(9) - 4) / 4.0f;  // many repeats
+    std::sort(v.begin(), v.end());
+    codes.push_back({"repeated values", v});
+    for (float& c : v) c = rng.normal() * powf(10.0f, static_cast<float>(rng.below(40) - 20));  // all scales
+    std::sort(v.begin(), v.end());
+    codes.push_back({"wide ascending", v});
+    v = test::dynamic_map();
+    v[0] = v[1] = -INFINITY;
+    v[254] = v[255] = INFINITY;
+    codes.push_back({"dynamic with infinities", v});
+    for (int i = 0; i < 256; ++i) v[i] = i < 128 ? -INFINITY : INFINITY;
+    codes.push_back({"-inf and inf", v});
+    for (float& c : v) c = rng.uniform(-1.0f, 1.0f);
+    codes.push_back({"unsorted", v});
     const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-45f, -1e-45f, 3e38f, -3e38f};
-    for (float& v : specials) v = rng.below(4) == 0 ? odd[rng.below(9)] : rng.uniform(-1.0f, 1.0f);
-    codes.insert(codes.end(), {sorted, duplicates, unsorted, specials});
-    for (const std::vector<float>& code : codes) {
-        float pivots[bnb::kPaddedCodes] = {};
-        for (int j = 0; j < 256; ++j) pivots[bnb::padded_index(j)] = code[j];
-        for (int p = 0; p < 256; p += 2) {
-            unsigned base = 4 * bnb::padded_index(p);
-            CHECK_OR_RETURN(bnb::pivot_of(base) == p, "pivot_of(%u) = %d, expected %d", base, bnb::pivot_of(base), p);
+    for (float& c : v) c = rng.below(4) == 0 ? odd[rng.below(9)] : rng.uniform(-1.0f, 1.0f);
+    codes.push_back({"unsorted with NaN and infinities", v});
+    codes.push_back({"all NaN", std::vector<float>(256, NAN)});
+    codes.push_back({"all zero", std::vector<float>(256, 0.0f)});
+    v = test::dynamic_map();
+    std::reverse(v.begin(), v.end());
+    codes.push_back({"descending", v});
+
+    int64_t total = 0;
+    for (const auto& [name, code] : codes) {
+        CHECK_OR_RETURN(code.size() == 256, "%s has %zu entries", name, code.size());
+        const float* c = code.data();
+        BucketTables tables(c);
+        auto reference = [c](float x) { return static_cast<int>(bnb::quantize_to_code(c, x)); };
+        // Each threshold: the smallest float where the reference exceeds j; NaN when there is none.
+        for (int j = 0; j < bnb::kThresholds; ++j) {
+            const float t = tables.t[j];
+            if (isnan(t)) {
+                CHECK_OR_RETURN(reference(INFINITY) <= j, "%s: T[%d] is NaN, but R(inf) = %d", name, j,
+                                reference(INFINITY));
+                continue;
+            }
+            CHECK_OR_RETURN(reference(t) > j, "%s: R(T[%d] = %a) = %d", name, j, t, reference(t));
+            CHECK_OR_RETURN(t == -INFINITY || reference(key_neighbour(t, -1)) <= j, "%s: R below T[%d] = %a is %d",
+                            name, j, t, reference(key_neighbour(t, -1)));
+            CHECK_OR_RETURN(test::bits_of(t) != 0, "%s: T[%d] is +0.0", name, j);
+            CHECK_OR_RETURN(j == 0 || (!(tables.t[j] < tables.t[j - 1]) && !isnan(tables.t[j - 1])),
+                            "%s: T[%d] = %a after %a", name, j, t, tables.t[j - 1]);
         }
-        auto bounds_of = [&](int p) { return bnb::code_bounds(code.data(), p); };
-        // The final step alone, for every p, at the values where its comparisons change.
-        for (int p = 0; p < 256; p += 2) {
-            const float v = code[p], below = p > 0 ? (code[p - 1] + v) * 0.5f : v, above = (code[p + 1] + v) * 0.5f;
-            const bnb::CodeBounds bounds = bounds_of(p);
-            for (float m : {v, below, above, bounds.below, bounds.above, 0.0f, NAN, INFINITY, -INFINITY})
-                for (float x : {m, nextafterf(m, INFINITY), nextafterf(m, -INFINITY)}) {
-                    int expected = x > v ? p + (x > above) : (p > 0 && x < below ? p - 1 : p);
-                    int got = p;
-                    bnb::add_if_greater(got, x, bounds.above, 1);
-                    bnb::add_if_greater(got, bounds.below, x, -1);
-                    CHECK_OR_RETURN(got == expected, "p=%d v=%a x=%a: final step %d, expected %d", p, v, x, got, expected);
+        // The search on a batch of values, four at a time, against the reference.
+        int64_t code_slow = 0;
+        auto check = [&](const std::vector<float>& xs) {
+            for (size_t i = 0; i < xs.size(); i += 4) {
+                float x[4];
+                for (int k = 0; k < 4; ++k) x[k] = xs[std::min(i + k, xs.size() - 1)];
+                int q[4];
+                bnb::bucket_search(tables.floors.data(), tables.pairs.data(), x, q);
+                for (int k = 0; k < 4; ++k) {
+                    const int expected = reference(x[k]);
+                    if (q[k] != expected) {
+                        CHECK(false, "%s: x=%a (bits %08x): bucket search %d, reference %d", name, x[k],
+                              test::bits_of(x[k]), q[k], expected);
+                        return false;
+                    }
+                    code_slow += x[k] >= tables.pairs[tables.floors[test::bits_of(x[k]) >> bnb::kBucketShift]].second;
                 }
+            }
+            total += static_cast<int64_t>(xs.size());
+            return true;
+        };
+        std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1e-45f, -1e-45f, 1.1754942e-38f,
+                                 -1.1754942e-38f, 1.17549435e-38f, 3.4028235e38f, -3.4028235e38f, 1.0f, -1.0f};
+        for (uint32_t nan_bits : {0x7f800001u, 0x7fc00000u, 0x7fffffffu, 0xff800001u, 0xffc00000u, 0xffffffffu,
+                                  0x7f81ffffu, 0x7f820000u, 0xff81ffffu})
+            xs.push_back(bnb::search_float(nan_bits));
+        for (int d = 1; d <= 64; ++d) {
+            xs.push_back(key_neighbour(1.0f, d));
+            xs.push_back(key_neighbour(-1.0f, -d));
         }
-        // The whole search, four values at a time as the kernels do it.
-        std::vector<float> xs = probe_values(code, rng, 200000);
-        for (size_t i = 0; i + 4 <= xs.size(); i += 4) {
-            const float x[4] = {xs[i], xs[i + 1], xs[i + 2], xs[i + 3]};
-            int q[4];
-            bnb::quantize_values(pivots, code[63], code[127], code[191], bounds_of, x, q);
-            for (int k = 0; k < 4; ++k) {
-                int expected = bnb::quantize_to_code(code.data(), x[k]);
-                CHECK_OR_RETURN(q[k] == expected, "x=%a: table search %d, reference %d", x[k], q[k], expected);
+        // Every float within 64 steps of a threshold, a code value, a midpoint, a bucket edge.
+        std::vector<float> centres;
+        for (int j = 0; j < 256; ++j) {
+            centres.push_back(code[j]);
+            if (j < 255) centres.push_back((code[j] + code[j + 1]) * 0.5f);
+            if (j < bnb::kThresholds) centres.push_back(tables.t[j]);
+        }
+        for (int b = 0; b < bnb::kBuckets; ++b) centres.push_back(bnb::search_float(static_cast<uint32_t>(b) << bnb::kBucketShift));
+        for (float m : centres) {
+            if (isnan(m)) continue;
+            for (int d = -64; d <= 64; ++d) xs.push_back(key_neighbour(m, d));
+        }
+        if (!check(xs)) return;
+        // A strided sweep of the floats with |x| <= 1.01, and a coarser one of all floats.
+        xs.clear();
+        const uint32_t first = bnb::ordered_key(-1.01f), last = bnb::ordered_key(1.01f);
+        for (uint64_t k = first + rng.below(251); k <= last; k += 251) xs.push_back(bnb::key_float(static_cast<uint32_t>(k)));
+        for (uint64_t k = rng.below(65521); k < (uint64_t{1} << 32); k += 65521) xs.push_back(bnb::search_float(static_cast<uint32_t>(k)));
+        if (!check(xs)) return;
+        // Random values: uniform in [-1.01, 1.01], scaled normals, and random bit patterns.
+        xs.clear();
+        for (int i = 0; i < 1000000; ++i) {
+            xs.push_back(rng.uniform(-1.01f, 1.01f));
+            xs.push_back(rng.normal() * powf(10.0f, -static_cast<float>(rng.below(8))));
+            xs.push_back(bnb::search_float(rng.bits()));
+        }
+        if (!check(xs)) return;
+        // How often the rare full search runs on normal data scaled by its block maximum (64 values).
+        int64_t normal_slow = 0;
+        for (int b = 0; b < 20000; ++b) {
+            float block[64], m = 0.0f;
+            for (float& x : block) m = std::max(m, fabsf(x = rng.normal()));
+            for (float x : block) {
+                float y = x * (1.0f / m);
+                normal_slow += y >= tables.pairs[tables.floors[test::bits_of(y) >> bnb::kBucketShift]].second;
             }
         }
+        printf("bucket search, %s: %lld values checked, full search on %.4f%% of them, on %.4f%% of normal blocks\n",
+               name, static_cast<long long>(total), 100.0 * code_slow / total, 100.0 * normal_slow / (20000.0 * 64));
+        total = 0;
     }
 }
 
@@ -293,7 +423,7 @@ void test_center() {
 int main() {
     test_half_conversions();
     test_search_is_nearest();
-    test_table_search_matches_reference();
+    test_bucket_search_matches_reference();
     test_roundtrips();
     test_special_blocks();
     test_bad_arguments();

@@ -4,6 +4,7 @@
 // Without a GPU it reports that it skipped and succeeds. --large adds a run with n > 2^31.
 #include <chrono>
 
+#include "common/code_thresholds.h"
 #include "common/half_convert.h"
 #include "test_util.h"
 
@@ -35,7 +36,9 @@ size_t dtype_size(int32_t dtype) { return dtype == BNB_F32 ? 4 : 2; }
 
 // Random data in dtype: normal values with a scale per 64 elements, and a few zero blocks, NaNs and
 // infinities. Cheap enough for billions of elements: a counter hashed into two uniforms.
-std::vector<uint8_t> make_input(int32_t dtype, int64_t n, uint64_t seed, bool specials) {
+// With tiny, every 11th group of 64 is scaled by 1e-38: subnormal block maxima (f32, bf16), whose
+// inverse is inf, so that the search sees +-inf.
+std::vector<uint8_t> make_input(int32_t dtype, int64_t n, uint64_t seed, bool specials, bool tiny = false) {
     std::vector<uint8_t> a(n * dtype_size(dtype));
     const float scales[9] = {1e-4f, 1e-3f, 1e-2f, 1e-1f, 1.0f, 1e1f, 1e2f, 1e3f, 1e4f};
     for (int64_t i = 0; i < n; ++i) {
@@ -51,6 +54,7 @@ std::vector<uint8_t> make_input(int32_t dtype, int64_t n, uint64_t seed, bool sp
             if (i % 99991 == 7) v = NAN;
             if (i % 199999 == 11) v = -INFINITY;
         }
+        if (tiny && (i / 64) % 11 == 4) v *= 1e-38f;
         if (dtype == BNB_F32) {
             memcpy(&a[i * 4], &v, 4);
         } else {
@@ -120,6 +124,69 @@ void test_blockwise() {
             for (int64_t bs : {64, 128, 256, 512, 1024, 2048, 4096})
                 for (int offset : {0, 1}) compare_blockwise(dtype, n, bs, offset, codes[n % 2], a);
         }
+}
+
+// Codes of every kind (the kernel's search must give quantize_to_code's bytes for all of them), on
+// random data with specials and subnormal blocks, and on the floats next to every threshold of the
+// search tables, which the device computes (common/code_thresholds.h): f32 blocks whose maximum is
+// 1.0, so that the kernel searches those very floats.
+void test_blockwise_codes() {
+    Random rng(10);
+    std::vector<std::vector<float>> codes;
+    codes.push_back(test::dynamic_map());
+    codes.push_back(test::linear_map());
+    std::vector<float> v(256, 0.0f);
+    const float nf4[16] = {-1.0f, -0.6961928f, -0.5250731f, -0.3949175f, -0.2844414f, -0.1847734f,
+                           -0.0910500f, 0.0f, 0.0795803f, 0.1609302f, 0.2461123f, 0.3379152f,
+                           0.4407098f, 0.5626170f, 0.7229568f, 1.0f};
+    std::copy(nf4, nf4 + 16, v.begin());
+    std::sort(v.begin(), v.end());
+    codes.push_back(v);  // NF4 padded with zeros: repeated values
+    for (float& c : v) c = rng.uniform(-1.0f, 1.0f);
+    codes.push_back(v);  // not ascending
+    std::sort(v.begin(), v.end());
+    codes.push_back(v);
+    v = test::dynamic_map();
+    v[0] = -INFINITY;
+    v[255] = INFINITY;
+    codes.push_back(v);
+    const float odd[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-45f, -1e-45f};
+    for (float& c : v) c = rng.below(4) == 0 ? odd[rng.below(7)] : rng.uniform(-1.0f, 1.0f);
+    codes.push_back(v);  // NaN and infinities, not ascending
+    v = test::dynamic_map();
+    std::reverse(v.begin(), v.end());
+    codes.push_back(v);  // descending
+    const int32_t dtypes[] = {BNB_F32, BNB_F16, BNB_BF16};
+    for (size_t c = 0; c < codes.size(); ++c) {
+        for (int32_t dtype : dtypes)
+            for (int64_t n : {5, 4099, 65539}) {
+                std::vector<uint8_t> a = make_input(dtype, n, c * 7 + n, true, true);
+                for (int64_t bs : {64, 4096})
+                    for (int offset : {0, 3}) compare_blockwise(dtype, n, bs, offset, codes[c], a);
+            }
+        // The floats within 3 steps of every threshold, code value and midpoint with |x| <= 1, in blocks
+        // of 64 that each start with 1.0.
+        const float* code = codes[c].data();
+        std::vector<float> centres;
+        for (int j = 0; j < 256; ++j) {
+            centres.push_back(code[j]);
+            if (j < 255) centres.push_back((code[j] + code[j + 1]) * 0.5f);
+            if (j < bnb::kThresholds) centres.push_back(bnb::code_threshold(code, j));
+        }
+        std::vector<float> x;
+        for (float m : centres) {
+            if (isnan(m)) continue;
+            for (int d = -3; d <= 3; ++d) {
+                float y = bnb::key_float(bnb::ordered_key(m) + d);
+                if (!(fabsf(y) <= 1.0f)) continue;
+                if (x.size() % 64 == 0) x.push_back(1.0f);
+                x.push_back(y);
+            }
+        }
+        std::vector<uint8_t> a(x.size() * 4);
+        memcpy(a.data(), x.data(), a.size());
+        compare_blockwise(BNB_F32, static_cast<int64_t>(x.size()), 64, 0, codes[c], a);
+    }
 }
 
 void test_large() {
@@ -244,6 +311,7 @@ int main(int argc, char** argv) {
     }
     test_runtime();
     test_blockwise();
+    test_blockwise_codes();
     test_center();
     if (argc > 2 && strcmp(argv[2], "--large") == 0) test_large();
     if (test::failures() != 0) {

@@ -1,13 +1,13 @@
 // 8-bit blockwise quantization on the GPU, bit for bit what cpu/blockwise8.cpp computes.
 //
-// Both kernels loop over tiles (a grid-stride loop over resident blocks, so each block builds its code
-// table once). A tile is a few rows of one 16-byte vector per thread: element v of thread t in row r
+// Both kernels loop over tiles (a grid-stride loop over resident blocks, so each block loads its
+// tables once). A tile is a few rows of one 16-byte vector per thread: element v of thread t in row r
 // is tile_start + r * kThreads * W + t * W + v, so every load and store of a warp covers one
 // contiguous range.
 #include <stdint.h>
 
 #include "common/arg_checks.h"
-#include "common/code_table.h"
+#include "common/code_thresholds.h"
 #include "cuda/entry_points.h"
 #include "cuda/quant/launch.cuh"
 #include "cuda/quant/vectors.cuh"
@@ -21,33 +21,48 @@ constexpr int kTile = kThreads * kElementsPerThread;
 constexpr int kDequantElementsPerThread = 32;
 constexpr int kDequantTile = kThreads * kDequantElementsPerThread;
 
-// The search tables of quantize_kernel (see common/code_table.h). The final step of the search reads
-// one CodeBounds per even pivot p, at addresses that differ from lane to lane. A 64-bit load serves a
-// half warp at a time, so 16 copies, one per lane of a half warp, make that load free of bank
-// conflicts, where a single copy would cost several wavefronts.
-struct SearchTables {
-    static constexpr int kCopies = 16;
-    float pivots[kPaddedCodes];
-    CodeBounds bounds[128][kCopies];  // [p / 2][lane % kCopies]
-
-    __device__ void fill(const float* code) {
-        pivots[padded_index(threadIdx.x)] = code[threadIdx.x];
-        for (int i = threadIdx.x; i < 128 * kCopies; i += kThreads)
-            bounds[i / kCopies][i % kCopies] = code_bounds(code, i / kCopies * 2);
-    }
-
-    // q[i] = quantize_to_code(code, x[i]).
-    template <int N>
-    __device__ void quantize(float code63, float code127, float code191, int copy, const float (&x)[N],
-                             int (&q)[N]) const {
-        // bounds[p / 2][copy], p even: p * 64 bytes + copy * 8 bytes, one multiply-add.
-        const char* mine = reinterpret_cast<const char*>(&bounds[0][copy]);
-        auto bounds_of = [mine](int p) {
-            return *reinterpret_cast<const CodeBounds*>(mine + p * (kCopies * sizeof(CodeBounds) / 2));
-        };
-        quantize_values(pivots, code63, code127, code191, bounds_of, x, q);
-    }
+// The tables of the search (see common/code_thresholds.h), built once per call by
+// build_tables_kernel in a scratch buffer, from which every block of quantize_kernel copies them.
+struct SearchScratch {
+    uint8_t floors[kBuckets];
+    float thresholds[264];  // T[0..254], then NaN
 };
+
+constexpr int kFloorBlocks = kBuckets / kThreads;
+constexpr int kWarps = kThreads / 32;
+constexpr int kThresholdBlocks = (kThresholds + 1 + kWarps - 1) / kWarps;  // a warp per T[j], j <= 255
+
+// Blocks [0, kFloorBlocks): one bucket floor per thread. The others: one threshold per warp, found by
+// code_threshold()'s 32-way bisection with a lane per probe (7 steps instead of 32).
+__global__ void __launch_bounds__(kThreads) build_tables_kernel(const float* __restrict__ code,
+                                                                 SearchScratch* __restrict__ scratch) {
+    __shared__ float table[256];
+    table[threadIdx.x] = code[threadIdx.x];
+    __syncthreads();
+    if (blockIdx.x < kFloorBlocks) {
+        const int b = blockIdx.x * kThreads + threadIdx.x;
+        scratch->floors[b] = bucket_floor(table, b);
+        return;
+    }
+    const int j = (blockIdx.x - kFloorBlocks) * kWarps + threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    float t = NAN;
+    if (j < kThresholds && quantize_to_code(table, INFINITY) > j) {  // else no threshold: NaN
+        uint32_t lo = ordered_key(-INFINITY), hi = ordered_key(INFINITY);  // R(-inf) = 0 <= j
+        while (hi - lo > 1) {  // warp-uniform
+            const bool above = quantize_to_code(table, key_float(probe_key(lo, hi, lane))) > j;
+            const int first = __ffs(__ballot_sync(0xffffffffu, above)) - 1;  // lane 31 probes hi: >= 0
+            const uint32_t new_hi = probe_key(lo, hi, first);
+            if (first > 0) lo = probe_key(lo, hi, first - 1);
+            hi = new_hi;
+        }
+        t = key_float(hi);
+    }
+    if (j <= kThresholds && lane == 0) {
+        scratch->thresholds[j] = t;
+        if (j == kThresholds) scratch->thresholds[j + 1] = NAN;
+    }
+}
 
 // How the quantization blocks of size BS lie on a tile of dtype D.
 template <int32_t D, int BS>
@@ -60,14 +75,16 @@ struct QuantizeShape {
     static constexpr int kThreadsPerBlock = BS > kRow ? kThreads : BS / W;
     static constexpr int kLanes = kThreadsPerBlock < 32 ? kThreadsPerBlock : 32;  // shuffle width
     static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;           // 0 when a warp holds blocks
-    // Values searched together, level by level. All 16 of a thread for f32; one row (8) for 16-bit
-    // inputs, where 16 cost more in registers than they gain (measured on an H200).
-    static constexpr int kRowsPerSearch = W == 4 ? kRows : 1;
-    // Left alone, the compiler takes up to 55 registers for some blocksizes, which leaves 4 blocks per
-    // SM on an H200 and loses up to a quarter of the throughput; 6 blocks cap it at 40 without spills
-    // on sm_80 and sm_90 (sm_100 would spill). Elsewhere (0) the compiler decides.
-#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 800 || __CUDA_ARCH__ == 900)
+    // Values searched together: one row (4 for f32, 8 for 16-bit inputs).
+    static constexpr int kRowsPerSearch = 1;
+    // Left alone, the compiler takes more registers than 6 blocks per SM leave on an H200 (40), and the
+    // old search lost up to a quarter of its throughput at 4 blocks; the 35 KB of search tables still
+    // let 6 blocks share an sm_90 SM (228 KB), but only 4 an sm_80 one (164 KB), where 4 blocks cap it at
+    // 64 (40 would spill). Elsewhere (0) the compiler decides.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 900
     static constexpr int kMinBlocksPerSm = 6;
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 800
+    static constexpr int kMinBlocksPerSm = 4;
 #else
     static constexpr int kMinBlocksPerSm = 0;
 #endif
@@ -76,20 +93,18 @@ struct QuantizeShape {
 
 template <int32_t D, int BS>
 __global__ void __launch_bounds__(kThreads, QuantizeShape<D, BS>::kMinBlocksPerSm)
-    quantize_kernel(const float* __restrict__ code, const typename CudaElement<D>::type* __restrict__ a,
+    quantize_kernel(const SearchScratch* __restrict__ scratch, const typename CudaElement<D>::type* __restrict__ a,
                     float* __restrict__ absmax, uint8_t* __restrict__ out, int64_t n, bool aligned) {
     using S = QuantizeShape<D, BS>;
-    __shared__ SearchTables tables;
+    __shared__ alignas(16) uint8_t floors[kBuckets];
+    __shared__ ThresholdPair pairs[256];
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    tables.fill(code);
+    for (int i = threadIdx.x; i < kBuckets / 16; i += kThreads)
+        reinterpret_cast<uint4*>(floors)[i] = __ldg(reinterpret_cast<const uint4*>(scratch->floors) + i);
+    pairs[threadIdx.x] = {scratch->thresholds[threadIdx.x], scratch->thresholds[threadIdx.x + 1]};
     __syncthreads();
-    // The first two search levels read these for every element: registers, not shared memory.
-    const float code63 = tables.pivots[padded_index(63)];
-    const float code127 = tables.pivots[padded_index(127)];
-    const float code191 = tables.pivots[padded_index(191)];
     const int lane = threadIdx.x % 32;
     const int warp = threadIdx.x / 32;
-    const int copy = threadIdx.x % SearchTables::kCopies;
 
     for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
         const int64_t first = tile * kTile + threadIdx.x * S::W;
@@ -137,7 +152,7 @@ __global__ void __launch_bounds__(kThreads, QuantizeShape<D, BS>::kMinBlocksPerS
 #pragma unroll
             for (int i = 0; i < kValues; ++i)
                 y[i] = x[r0 + i / S::W][i % S::W] * scale[(r0 + i / S::W) / S::kRowsPerBlock];
-            tables.quantize(code63, code127, code191, copy, y, q);
+            bucket_search(floors, pairs, y, q);
 #pragma unroll
             for (int r = r0; r < r0 + S::kRowsPerSearch; ++r) {
                 Codes<S::W> codes;
@@ -184,14 +199,16 @@ __global__ void __launch_bounds__(kThreads)
 
 template <int32_t D, int BS>
 bnb_status launch_quantize(const float* code, const void* A, float* absmax, uint8_t* out, int64_t n,
-                           cudaStream_t stream) {
+                           SearchScratch* scratch, cudaStream_t stream) {
+    build_tables_kernel<<<kFloorBlocks + kThresholdBlocks, kThreads, 0, stream>>>(code, scratch);
+    BNB_CUDA_CHECK_LAUNCH("build_tables_kernel");
     auto kernel = quantize_kernel<D, BS>;
     unsigned grid = 0;
     BNB_TRY(resident_grid(kernel, (n - 1) / kTile + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(out) % kVectorWidth<D> == 0;
-    kernel<<<grid, kThreads, 0, stream>>>(code, static_cast<const typename CudaElement<D>::type*>(A), absmax, out,
-                                          n, aligned);
+    kernel<<<grid, kThreads, 0, stream>>>(scratch, static_cast<const typename CudaElement<D>::type*>(A), absmax,
+                                          out, n, aligned);
     BNB_CUDA_CHECK_LAUNCH("quantize_kernel");
     return BNB_OK;
 }
@@ -225,8 +242,18 @@ bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, co
                 BNB_CHECK_NOT_NULL(A);
                 BNB_CHECK_NOT_NULL(absmax);
                 BNB_CHECK_NOT_NULL(out);
-                return bnb::launch_quantize<decltype(dtype_tag)::value, decltype(bs)::value>(
-                    code, A, absmax, out, n, static_cast<cudaStream_t>(stream));
+                // The search tables live in a scratch buffer for the length of the call; stream-ordered
+                // allocation, so the host never waits.
+                cudaStream_t s = static_cast<cudaStream_t>(stream);
+                bnb::SearchScratch* scratch = nullptr;
+                BNB_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&scratch), sizeof(bnb::SearchScratch), s));
+                bnb_status status = bnb::launch_quantize<decltype(dtype_tag)::value, decltype(bs)::value>(
+                    code, A, absmax, out, n, scratch, s);
+                cudaError_t freed = cudaFreeAsync(scratch, s);  // also after a failed launch
+                BNB_TRY(status);
+                if (freed != cudaSuccess)
+                    return bnb::cuda_fail(freed, __FILE__, __LINE__, "cudaFreeAsync(scratch, s)");
+                return BNB_OK;
             });
         });
     });

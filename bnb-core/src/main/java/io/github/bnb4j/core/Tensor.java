@@ -393,6 +393,20 @@ public final class Tensor implements AutoCloseable {
         return new BytePointer(memory.pointer()).capacity(byteSize()).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * A little-endian heap copy of the bytes, from any device.
+     *
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public ByteBuffer toByteBuffer() {
+        ByteBuffer bytes = hostBytes();
+        if (device.isCpu()) {
+            ByteBuffer copy = ByteBuffer.allocate(Math.toIntExact(byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+            return copy.put(bytes).flip();
+        }
+        return bytes;
+    }
+
     private ByteBuffer hostBytes() {
         checkOpen();
         if (device.isCpu()) {

@@ -68,6 +68,16 @@ abstract class TensorConformance {
     }
 
     @Test
+    void byteBuffersRoundTrip() {
+        ByteBuffer in = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(7).putInt(-9).flip();
+        try (Tensor t = Tensor.fromBuffer(in, DType.I32, device(), 2)) {
+            ByteBuffer out = t.toByteBuffer();
+            assertEquals(7, out.getInt(0));
+            assertEquals(-9, out.getInt(4));
+        }
+    }
+
+    @Test
     void copiesBetweenCpuAndThisDevice() {
         try (Tensor host = Tensor.fromFloats(new float[] {4, 5, 6}, DType.F32, Device.cpu(), 3);
                 Tensor here = host.to(device());
