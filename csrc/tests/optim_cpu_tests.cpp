@@ -306,6 +306,86 @@ void test_search_matches_quantize_2d() {
     }
 }
 
+// The GPU's bucket tables give quantize_2D's index (and the signed requantizer's code) for every regular
+// code book; irregular ones are recognised as such.
+void test_bucket_tables() {
+    Maps maps;
+    Random rng(21);
+    std::vector<float> linear = test::linear_map();
+    std::vector<float> half_linear(256);
+    for (int i = 0; i < 256; ++i) half_linear[i] = static_cast<float>(-0.5 + i / 255.0 * 0.9);
+    std::vector<float> crowded = maps.q1;  // two codes one ulp apart: irregular
+    crowded[200] = nextafterf(crowded[199], INFINITY);
+    std::vector<float> dense(256);  // 256 codes in [0.5, 0.6]: too many thresholds per bucket
+    for (int i = 0; i < 256; ++i) dense[i] = 0.5f + i * (0.1f / 255);
+    struct Book {
+        const std::vector<float>* code;
+        bool regular;
+    };
+    const Book books[] = {{&maps.q1, true}, {&maps.q2, true}, {&linear, true}, {&half_linear, true},
+                          {&crowded, false}, {&dense, false}};
+    for (const Book& book : books) {
+        const float* code = book.code->data();
+        bool regular = true;
+        std::vector<float> t(255);
+        uint32_t negatives = 0;
+        for (int k = 1; k <= 255; ++k) {
+            t[k - 1] = bnb::optim::lut_threshold(code, k);
+            regular = regular && bnb::optim::lut_regular_at(code, k);
+        }
+        for (int j = 0; j < 256; ++j) negatives += bnb::optim::negative(code[j]);
+        // Two bucket tables: for signed use (two thresholds per bucket) and unsigned use (three).
+        std::vector<bnb::optim::LutEntry> lut(bnb::optim::kLutEntries), lut2(bnb::optim::kLutEntries);
+        bool fits2 = true;
+        for (int key = 0; key < bnb::optim::kLutEntries; ++key) {
+            regular = bnb::optim::fill_lut_entry(lut.data(), t.data(), key, bnb::optim::kUnsignedThresholds) && regular;
+            fits2 = bnb::optim::fill_lut_entry(lut2.data(), t.data(), key, bnb::optim::kSignedThresholds) && fits2;
+        }
+        CHECK_OR_RETURN(regular == book.regular, "code book %td: regular = %d, expected %d", &book - books, regular,
+                        book.regular);
+        if (!regular) continue;
+        const bool is_signed = fits2;
+        CHECK(book.code != &maps.q1 || is_signed, "the signed dynamic map must fit two thresholds per bucket");
+        bnb::optim::OptimCodeTable table;
+        for (int j = 0; j < 256; ++j) bnb::optim::fill_optim_code_table(table, code, j);
+        const bnb::optim::TablePivots pv = bnb::optim::table_pivots(table);
+        std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1.0f, -1.0f, 2.0f, -2.0f, 1e30f, -1e30f,
+                                 1e-45f, -1e-45f, FLT_MIN, -FLT_MIN};
+        for (int k = 1; k <= 255; ++k) {
+            const float mid = k < 255 ? (code[k - 1] + code[k]) * 0.5f : (1.0f + code[254]) * 0.5f;
+            for (float m : {code[k - 1], code[k], mid, -mid})
+                for (float y : {m, nextafterf(m, INFINITY), nextafterf(m, -INFINITY)}) xs.push_back(y);
+        }
+        for (int key = 0; key < bnb::optim::kLutEntries; ++key) {  // bucket edges
+            float lo, hi;
+            bnb::optim::lut_bucket_range(key, &lo, &hi);
+            for (float y : {lo, hi, nextafterf(lo, INFINITY), nextafterf(hi, -INFINITY)}) xs.push_back(y);
+        }
+        for (int i = 0; i < 300000; ++i) {
+            xs.push_back(rng.uniform(-1.05f, 1.05f));
+            xs.push_back(rng.normal() * 1e-4f);
+            xs.push_back(bnb::bits_float(rng.bits()));
+        }
+        for (float x : xs) {
+            const int want = quantize_2d(code, true, x);
+            const int got = static_cast<int>(bnb::optim::lut_index<3>(lut.data(), x));
+            CHECK_OR_RETURN(got == want, "code book %td: bucket index of %a is %d, quantize_2D gives %d", &book - books,
+                            x, got, want);
+            for (float s : {x, -x, 0.5f * x}) {
+                if (is_signed) {
+                    const int a = bnb::optim::requantize_signed_lut(lut2.data(), negatives, s, 1.0f);
+                    const int b = bnb::optim::requantize_signed(table, pv, s, 1.0f);
+                    CHECK_OR_RETURN(a == b, "code book %td: signed requantization of %a: buckets %d, search %d",
+                                    &book - books, s, a, b);
+                }
+                CHECK_OR_RETURN(bnb::optim::requantize_unsigned_lut(lut.data(), s, 1.0f) ==
+                                    bnb::optim::requantize_unsigned(table, pv, s, 1.0f),
+                                "code book %td: unsigned requantization of %a differs", &book - books, s);
+            }
+        }
+    }
+}
+
 // One step of every rule, dtype and width, with and without weight decay, over several tensors in one
 // call (with tails and an empty tensor), against the reference.
 void test_rules() {
@@ -742,6 +822,7 @@ void test_8bit_tracks_32bit() {
 
 int main() {
     test_search_matches_quantize_2d();
+    test_bucket_tables();
     test_rules();
     test_multi_tensor_equals_single();
     test_skip_zeros();

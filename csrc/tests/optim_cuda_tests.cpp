@@ -276,6 +276,26 @@ void test_large(const Maps& maps) {
         }
 }
 
+// Code books the bucket tables cannot represent: the kernels fall back to the search, same bits.
+void test_irregular_maps() {
+    Random rng(35);
+    Maps maps;
+    maps.q1[200] = nextafterf(maps.q1[199], INFINITY);  // two codes one ulp apart
+    for (int i = 0; i < 256; ++i) maps.q2[i] = 0.5f + i * (0.1f / 255);  // crowded buckets
+    REQUIRE_OK(bnb_cuda_memcpy(maps.d1, maps.q1.data(), 1024, BNB_COPY_HOST_TO_DEVICE, nullptr));
+    REQUIRE_OK(bnb_cuda_memcpy(maps.d2, maps.q2.data(), 1024, BNB_COPY_HOST_TO_DEVICE, nullptr));
+    for (int32_t opt : {BNB_OPTIM_ADAM, BNB_OPTIM_MOMENTUM}) {
+        Config c;
+        c.opt = opt;
+        c.bits = 8;
+        c.weight_decay = 0.01f;
+        std::vector<Slot> slots{make_slot(c, 70000, 3, rng), make_slot(c, 300, 2, rng)};
+        char label[64];
+        snprintf(label, sizeof label, "%s 8-bit, irregular code books", opt_name(opt));
+        compare(c, slots, {0, 1}, maps.q1.data(), maps.q2.data(), maps.d1, maps.d2, label);
+    }
+}
+
 void test_arguments(const Maps& maps) {
     // Validation is shared with the CPU (tested there); here: it runs before anything is launched.
     Random rng(34);
@@ -319,6 +339,7 @@ int main(int argc, char** argv) {
         test_all_rules(maps);
         test_many_tensors(maps);
         test_large(maps);
+        test_irregular_maps();
         test_arguments(maps);
     }
     if (test::failures() != 0) {

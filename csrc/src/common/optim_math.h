@@ -239,13 +239,27 @@ BNB_HD inline Pending stage1_two_state(const Scalars& s, float gs, float g_raw, 
     return Pending{0.0f, finite && !keep};
 }
 
+// The square root whose reciprocal divides the 8-bit update (kAdam: of v; kRmsprop, kAdagrad: of the
+// state), and the denominator made from it.
+template <int R>
+BNB_HD inline float root_input8(float m, float v) {
+    return R == kAdam ? v : m;
+}
+
+template <int R>
+BNB_HD inline float denominator8(const Scalars& s, const StepConstants& k, float root) {
+    return R == kAdam ? root + k.eps_c2 : root + s.eps;
+}
+
+// stage 2 given inv = 1 / denominator8(sqrtf(root_input8)) (upstream's __fdividef(a, b) = a * (1 / b)).
+// AdEMAMix ignores inv (its divisions are IEEE divisions).
 template <int R, class Rnd>
-BNB_HD inline void stage2_two_state(const Scalars& s, const StepConstants& k, float us, const Pending& e, float& p,
-                                    float m, float v, float m2) {
+BNB_HD inline void stage2_two_state_inv(const Scalars& s, const StepConstants& k, float us, const Pending& e, float& p,
+                                        float m, float v, float m2, float inv) {
     float np;
     if (R == kAdam) {
         const float scaled_step = us * k.step_size8;
-        np = Rnd::apply(p + scaled_step * fdividef(m, sqrtf(v) + k.eps_c2));
+        np = Rnd::apply(p + scaled_step * (m * inv));
     } else {
         const float numer = m / k.c1 + s.alpha * m2;
         const float denom = sqrtf(v) / k.c2 + s.eps;
@@ -253,6 +267,13 @@ BNB_HD inline void stage2_two_state(const Scalars& s, const StepConstants& k, fl
     }
     np = s.weight_decay > 0.0f ? Rnd::apply(np * s.decay) : np;
     p = e.apply ? np : p;
+}
+
+template <int R, class Rnd>
+BNB_HD inline void stage2_two_state(const Scalars& s, const StepConstants& k, float us, const Pending& e, float& p,
+                                    float m, float v, float m2) {
+    const float inv = R == kAdam ? 1.0f / denominator8<R>(s, k, sqrtf(root_input8<R>(m, v))) : 0.0f;
+    stage2_two_state_inv<R, Rnd>(s, k, us, e, p, m, v, m2, inv);
 }
 
 // One-state rules (kMomentum, kRmsprop, kAdagrad, kLion); no NaN guard. p may change here (Lion's
@@ -283,19 +304,29 @@ BNB_HD inline Pending stage1_one_state(const Scalars& s, const StepConstants& k,
     return e;
 }
 
-// RMSprop and Adagrad divide the raw gradient (no gradient scale, no weight decay), as upstream does.
+// RMSprop and Adagrad divide the raw gradient (no gradient scale, no weight decay), as upstream does;
+// inv = 1 / denominator8(sqrtf(state)) for them, unused otherwise.
 template <int R, class Rnd>
-BNB_HD inline void stage2_one_state(const Scalars& s, float us, const Pending& e, float g_raw, float& p, float m) {
+BNB_HD inline void stage2_one_state_inv(const Scalars& s, float us, const Pending& e, float g_raw, float& p, float m,
+                                        float inv) {
     float np;
     if (R == kMomentum)
         np = Rnd::apply(p - us * (s.lr * m));
     else if (R == kLion)
         np = Rnd::apply(p - us * e.upd);
     else if (R == kRmsprop)
-        np = Rnd::apply(p - us * (s.lr * fdividef(g_raw, sqrtf(m) + s.eps)));
+        np = Rnd::apply(p - us * (s.lr * (g_raw * inv)));
     else
-        np = Rnd::apply(p - s.lr * fdividef(g_raw, sqrtf(m) + s.eps));
+        np = Rnd::apply(p - s.lr * (g_raw * inv));
     p = e.apply ? np : p;
+}
+
+template <int R, class Rnd>
+BNB_HD inline void stage2_one_state(const Scalars& s, const StepConstants& k, float us, const Pending& e, float g_raw,
+                                    float& p, float m) {
+    const bool divides = R == kRmsprop || R == kAdagrad;
+    const float inv = divides ? 1.0f / denominator8<R>(s, k, sqrtf(root_input8<R>(m, 0.0f))) : 0.0f;
+    stage2_one_state_inv<R, Rnd>(s, us, e, g_raw, p, m, inv);
 }
 
 // u^2 of the update-norm pre-pass for 8-bit state (an extension: upstream has no 8-bit LAMB/LARS):
@@ -446,12 +477,14 @@ BNB_HD inline uint8_t requantize_unsigned(const OptimCodeTable& t, const TablePi
 // with T_p or T_{p+1}; if code[k - 1] < T_k < code[k] for every k <= 254 and code[254] < T_255, all
 // thresholds below T_p are below x and all above T_{p+1} above it, so the count is the search's index.
 // Regular: code[k - 1] < T_k < code[k] for k = 1..254, code[254] < T_255, the sign bits are 1 then 0
-// (so code[c] is negative exactly for c < the number of negative codes), and no bucket holds more than
-// three thresholds. Both dynamic maps are regular. tests/optim_cpu_tests.cpp checks the equivalence.
+// (so code[c] is negative exactly for c < the number of negative codes), and no bucket holds more
+// thresholds than the lookup compares (two for the signed map, three for the unsigned one). Both
+// dynamic maps are regular. tests/optim_cpu_tests.cpp checks the equivalence.
 //
 // Buckets: |x| keyed by its float bits, 32 per binade from 2^-24 to 2 (smaller |x| share the first,
 // larger ones and infinity the last), once for each sign. An entry holds the count of thresholds below
-// the bucket and the (at most three) thresholds inside it, +inf where there are fewer.
+// the bucket and the (at most three) thresholds inside it, +inf where there are fewer. The GPU decides
+// per thread block whether both books are regular, and otherwise searches as quantize_2D does.
 constexpr int kLutMantissaBits = 5;
 constexpr int kLutLowExponent = 127 - 24;
 constexpr int kLutBinades = 25;
@@ -536,8 +569,8 @@ BNB_HD inline int count_below(const float* t, int count, float y) {
 }
 
 // Entry `key` from the ascending thresholds t[0..255) (t[i] = T'_{i+1}); false if the bucket holds more
-// than three of them.
-BNB_HD inline bool fill_lut_entry(LutEntry* lut, const float* t, int key) {
+// than `most` (at most 3) of them.
+BNB_HD inline bool fill_lut_entry(LutEntry* lut, const float* t, int key, int most) {
     float lowest, highest;
     lut_bucket_range(key, &lowest, &highest);
     const int base = count_below(t, 255, lowest);
@@ -546,31 +579,45 @@ BNB_HD inline bool fill_lut_entry(LutEntry* lut, const float* t, int key) {
     for (int i = 0; i < 3; ++i) e.t[i] = i < inside ? t[base + i] : INFINITY;
     e.base = static_cast<uint32_t>(base);
     lut[key] = e;
-    return inside <= 3;
+    return inside <= most;
 }
 
+// Thresholds per bucket that the lookups compare: the signed map's densest binade has at most two per
+// bucket, the unsigned map's at most three.
+constexpr int kSignedThresholds = 2;
+constexpr int kUnsignedThresholds = 3;
+
+// The index of x: the entry's count plus the thresholds below x, 0 for NaN. On the GPU each comparison
+// is one FSET (-1 or 0), summed by integer adds.
+template <int N>
 BNB_HD inline uint32_t lut_index(const LutEntry* lut, float x) {
 #if defined(__CUDA_ARCH__)
     const float4 e = *reinterpret_cast<const float4*>(lut + lut_key(x));
-    const uint32_t r = __float_as_uint(e.w) + (x > e.x) + (x > e.y) + (x > e.z);
+    int m0, m1, m2 = 0, number;
+    asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m0) : "f"(x), "f"(e.x));
+    asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m1) : "f"(x), "f"(e.y));
+    if (N == 3) asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m2) : "f"(x), "f"(e.z));
+    asm("set.num.s32.f32 %0, %1, %1;" : "=r"(number) : "f"(x));  // -1 unless x is NaN
+    return (__float_as_uint(e.w) - static_cast<uint32_t>(m0 + m1 + m2)) & static_cast<uint32_t>(number);
 #else
     const LutEntry e = lut[lut_key(x)];
-    const uint32_t r = e.base + (x > e.t[0]) + (x > e.t[1]) + (x > e.t[2]);
-#endif
+    uint32_t r = e.base + (x > e.t[0]) + (x > e.t[1]);
+    if (N == 3) r += x > e.t[2];
     return is_nan(x) ? 0u : r;
+#endif
 }
 
-// requantize_signed / requantize_unsigned through the bucket table. negatives: the number of codes
+// requantize_signed / requantize_unsigned through the bucket tables. negatives: the number of codes
 // with the sign bit set.
 BNB_HD inline uint8_t requantize_signed_lut(const LutEntry* lut, uint32_t negatives, float x, float inv_absmax) {
-    const uint32_t found = lut_index(lut, x * inv_absmax);
+    const uint32_t found = lut_index<kSignedThresholds>(lut, x * inv_absmax);
     const bool fix = (found < negatives) != negative(x);
-    const uint32_t moved = x > 0.0f ? found + 1u : found - 1u;
-    return static_cast<uint8_t>(fix ? moved : found);
+    const uint32_t step = x > 0.0f ? 1u : 0xffffffffu;
+    return static_cast<uint8_t>(found + (fix ? step : 0u));
 }
 
 BNB_HD inline uint8_t requantize_unsigned_lut(const LutEntry* lut, float x, float inv_absmax) {
-    return static_cast<uint8_t>(lut_index(lut, x * inv_absmax));
+    return static_cast<uint8_t>(lut_index<kUnsignedThresholds>(lut, x * inv_absmax));
 }
 
 // The running block maximum: fmaxf ignores NaN, and an all-NaN block stays at -FLT_MAX, as upstream.

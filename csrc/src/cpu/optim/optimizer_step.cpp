@@ -148,7 +148,8 @@ struct Kernels {
     }
 
     // One state block of 8-bit state: all 256 lanes take part in the absmax (lanes past n with g = 0,
-    // p = 0 and the codes upstream's loads default to); only lanes below n are written.
+    // p = 0 and the codes upstream's loads default to); only lanes below n are written. The parameter
+    // update does not depend on the new absmax, so it runs in the first pass.
     static void update_block8(const Plan& plan, const Tables& tables, const TensorPlan& t, int64_t b, float gs,
                               float us) {
         constexpr bool kTwo = two_state(R);
@@ -165,21 +166,24 @@ struct Kernels {
         const float old2 = kTwo ? t.absmax2[b] : 0.0f;
         const float old3 = kSlow ? t.absmax1[t.blocks + b] : 0.0f;
 
-        float gv[kBlock], pv[kBlock], m[kBlock], v[kBlock], m2[kBlock];
-        Pending e[kBlock];
+        float m[kBlock], v[kBlock], m2[kBlock];
         float max1 = absmax_init(), max2 = absmax_init(), max3 = absmax_init();
         for (int j = 0; j < kBlock; ++j) {
             const bool real = j < valid;
             const int64_t i = begin + j;
-            gv[j] = real ? E::load(g[i]) : 0.0f;
-            pv[j] = real ? E::load(p[i]) : 0.0f;
+            const float gv = real ? E::load(g[i]) : 0.0f;
+            float pv = real ? E::load(p[i]) : 0.0f;
             m[j] = plan.qmap1[real ? c1[i] : kPadCode1] * old1;
             v[j] = kTwo ? plan.qmap2[real ? c2[i] : kPadCode2] * old2 : 0.0f;
             m2[j] = kSlow ? plan.qmap1[real ? c3[i] : kPadCode1] * old3 : 0.0f;
-            if (kTwo)
-                e[j] = stage1_two_state<R>(s, gs, gv[j], m[j], v[j], m2[j]);
-            else
-                e[j] = stage1_one_state<R, Rnd>(s, t.k, gs, gv[j], pv[j], m[j]);
+            if (kTwo) {
+                const Pending e = stage1_two_state<R>(s, gs, gv, m[j], v[j], m2[j]);
+                stage2_two_state<R, Rnd>(s, t.k, us, e, pv, m[j], v[j], m2[j]);
+            } else {
+                const Pending e = stage1_one_state<R, Rnd>(s, t.k, gs, gv, pv, m[j]);
+                stage2_one_state<R, Rnd>(s, t.k, us, e, gv, pv, m[j]);
+            }
+            if (real) p[i] = E::store(pv);
             max1 = absmax_add(max1, m[j]);
             if (kTwo) max2 = absmax_add(max2, v[j]);
             if (kSlow) max3 = absmax_add(max3, m2[j]);
@@ -194,11 +198,6 @@ struct Kernels {
         const TablePivots pv2 = table_pivots(tables.q2);
         for (int j = 0; j < valid; ++j) {
             const int64_t i = begin + j;
-            if (kTwo)
-                stage2_two_state<R, Rnd>(s, t.k, us, e[j], pv[j], m[j], v[j], m2[j]);
-            else
-                stage2_one_state<R, Rnd>(s, us, e[j], gv[j], pv[j], m[j]);
-            p[i] = E::store(pv[j]);
             c1[i] = requantize_signed(tables.q1, pv1, m[j], inv1);
             if (kTwo) c2[i] = requantize_unsigned(tables.q2, pv2, v[j], inv2);
             if (kSlow) c3[i] = requantize_signed(tables.q1, pv1, m2[j], inv3);
