@@ -4,7 +4,7 @@
 # Results go to $OUT (default ./results): summary.txt, bench.jsonl and results.tgz (every log and report).
 # BNB_REBUILD=1 first rebuilds the CUDA backend from csrc with this host's nvcc and uses that build.
 # BENCH_ARGS selects benchmarks: a space-separated list of main classes (default: all).
-# BNB_CPU_TESTS=0 skips the CPU test run; TORCH_BENCH=0 skips PyTorch's fused Adam side-by-side.
+# BNB_CUDA_TESTS=0 / BNB_CPU_TESTS=0 skip the Java test runs; TORCH_BENCH=0 skips PyTorch's fused Adam.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/results}
@@ -56,7 +56,9 @@ run_tests() { # name, extra launcher args...
   grep -E "✘|MethodSource .* =>|=> " "$work/tests-$name.txt" | head -40 | tee -a "$work/summary.txt"
   log "exit code $rc"
 }
-run_tests cuda --include-tag cuda
+if [ "${BNB_CUDA_TESTS:-1}" = 1 ]; then
+  run_tests cuda --include-tag cuda
+fi
 if [ "${BNB_CPU_TESTS:-1}" = 1 ]; then
   run_tests cpu --exclude-tag cuda --exclude-tag slow --exclude-tag benchmark
 fi
