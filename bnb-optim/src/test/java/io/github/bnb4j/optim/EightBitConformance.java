@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,10 +11,7 @@ import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,22 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * than 20 state elements outside atol 3e-3 / rtol 1e-3; parameter error mean below 6e-5 and mean relative
  * error below 6e-4 (fp16 6.2e-4 as upstream's CPU Lion; bf16 1.7e-4 and 1.6e-3).
  */
-abstract class EightBitConformance {
+abstract class EightBitConformance extends BackendConformance {
     private static final int STEPS = 50;
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     static Stream<Arguments> cases() {
         return Stream.of(OptimizerCase.values()).flatMap(c -> Stream.of(DType.F32, DType.F16, DType.BF16)
                 .flatMap(dt -> Stream.of(1, 4097, 100003).map(n -> Arguments.of(c, dt, n))));

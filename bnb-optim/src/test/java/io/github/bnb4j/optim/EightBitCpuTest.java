@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link EightBitConformance} on the CPU backend. */
 class EightBitCpuTest extends EightBitConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("cuda")
 class EightBitCudaTest extends EightBitConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Backends.cudaOrSkip();
     }
 }

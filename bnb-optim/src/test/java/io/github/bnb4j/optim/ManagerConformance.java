@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,29 +14,12 @@ import java.util.Map;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Per-parameter overrides through {@link GlobalOptimManager} (upstream test_global_config and #1269). */
-abstract class ManagerConformance {
+abstract class ManagerConformance extends BackendConformance {
     private static final int N = 4096;
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     private Parameter param(String name, long seed) {
         return OptimTesting.param(name, OptimTesting.gaussian(N, seed, 0.1), DType.F32, device());
     }

@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link ManagerConformance} on the CPU backend. */
 class ManagerCpuTest extends ManagerConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

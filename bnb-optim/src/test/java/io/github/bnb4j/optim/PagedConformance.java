@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,32 +13,15 @@ import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.MemoryKind;
 import io.github.bnb4j.core.Parameter;
-import io.github.bnb4j.core.TensorScope;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Paged optimizers: on a GPU, state buffers of at least 100,000 elements live in managed memory and give the
  * same results as the unpaged class; on the CPU they fall back to ordinary memory with one WARN.
  */
-abstract class PagedConformance {
+abstract class PagedConformance extends BackendConformance {
     private static final int LARGE = 100_003;
     private static final int SMALL = 5000;
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     private List<Parameter> params() {
         return List.of(OptimTesting.param("large", OptimTesting.gaussian(LARGE, 1, 0.1), DType.F32, device()),
                 OptimTesting.param("small", OptimTesting.gaussian(SMALL, 2, 0.1), DType.F32, device()));

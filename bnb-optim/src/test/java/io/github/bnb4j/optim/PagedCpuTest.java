@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link PagedConformance} on the CPU backend. */
 class PagedCpuTest extends PagedConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("cuda")
 class PagedCudaTest extends PagedConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Backends.cudaOrSkip();
     }
 }

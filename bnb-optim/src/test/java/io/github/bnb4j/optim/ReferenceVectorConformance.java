@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,11 +12,8 @@ import java.util.stream.Stream;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
 import io.github.bnb4j.core.testing.ReferenceVectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,22 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * beta2 = 0.999. 8-bit codes must be equal except for neighbouring codes at (near) ties; absmax within 1e-5
  * relative.
  */
-abstract class ReferenceVectorConformance {
+abstract class ReferenceVectorConformance extends BackendConformance {
     private static final int STEPS = 5;
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     record Case(String name, DType dtype, Function<List<Parameter>, Optimizer> factory) {
         @Override
         public String toString() {

@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link ReferenceVectorConformance} on the CPU backend. */
 class ReferenceVectorCpuTest extends ReferenceVectorConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

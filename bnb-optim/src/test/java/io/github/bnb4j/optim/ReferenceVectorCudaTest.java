@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("cuda")
 class ReferenceVectorCudaTest extends ReferenceVectorConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Backends.cudaOrSkip();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,26 +16,10 @@ import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorScope;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The step machinery: closures, zeroGrad, skipped parameters, groups, multi-tensor batching, close. */
-abstract class StepConformance {
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
+abstract class StepConformance extends BackendConformance {
     private Parameter param(String name, int n, DType dtype) {
         return OptimTesting.param(name, OptimTesting.gaussian(n, name.hashCode(), 0.1), dtype, device());
     }

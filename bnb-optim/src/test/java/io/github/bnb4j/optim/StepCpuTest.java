@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link StepConformance} on the CPU backend. */
 class StepCpuTest extends StepConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

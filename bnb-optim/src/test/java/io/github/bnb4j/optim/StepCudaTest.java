@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("cuda")
 class StepCudaTest extends StepConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Backends.cudaOrSkip();
     }
 }

@@ -1,15 +1,13 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import java.util.List;
 import java.util.stream.Stream;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,23 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * elements; 16-bit parameters of the reference are re-synced to the optimizer's before each step, as upstream
  * does). Two tensors per optimizer, so that every step is one multi-tensor kernel call.
  */
-abstract class ThirtyTwoBitConformance {
+abstract class ThirtyTwoBitConformance extends BackendConformance {
     private static final int STEPS = 20;
     private static final int SECOND_TENSOR = 33;
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     /** Upstream allows 15 mismatches in tensors of at least 1024 elements; small tensors must match fully. */
     private static int allowed(int n) {
         return Math.min(15, n / 1000);

@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link ThirtyTwoBitConformance} on the CPU backend. */
 class ThirtyTwoBitCpuTest extends ThirtyTwoBitConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.bnb4j.optim;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,10 +13,7 @@ import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,21 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Bad input: every rejected argument gives a clear exception that names it and its value, and a step that
  * fails leaves every parameter and every state as it was.
  */
-abstract class ValidationConformance {
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
+abstract class ValidationConformance extends BackendConformance {
     private Parameter param(String name, int n) {
         return OptimTesting.param(name, OptimTesting.gaussian(n, n, 0.1), DType.F32, device());
     }

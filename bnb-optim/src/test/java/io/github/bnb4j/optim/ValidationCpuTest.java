@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link ValidationConformance} on the CPU backend. */
 class ValidationCpuTest extends ValidationConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.bnb4j.core.functional;
 
+import io.github.bnb4j.core.testing.BackendConformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,11 +13,8 @@ import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.HalfFloats;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.testing.QuantReference;
 import io.github.bnb4j.core.testing.ReferenceVectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,22 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Blockwise 8-bit quantization, run unchanged against every backend (see the subclasses). */
-abstract class BlockwiseConformance {
+abstract class BlockwiseConformance extends BackendConformance {
     private static final DType[] FLOAT_TYPES = {DType.F32, DType.F16, DType.BF16};
-    private TensorScope scope;
-
-    abstract Device device();
-
-    @BeforeEach
-    void openScope() {
-        scope = TensorScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
     static Stream<Arguments> referenceCases() {
         return Stream.of("f32", "f16", "bf16").flatMap(dt -> Blocksize.EIGHT_BIT.stream()
                 .map(bs -> Arguments.of(dt, bs)));

@@ -5,7 +5,7 @@ import io.github.bnb4j.core.Device;
 /** {@link BlockwiseConformance} on the CPU backend. */
 class BlockwiseCpuTest extends BlockwiseConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Device.cpu();
     }
 }

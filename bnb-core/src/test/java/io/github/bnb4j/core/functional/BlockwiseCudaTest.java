@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 @Tag("cuda")
 class BlockwiseCudaTest extends BlockwiseConformance {
     @Override
-    Device device() {
+    protected Device device() {
         return Backends.cudaOrSkip();
     }
 }
