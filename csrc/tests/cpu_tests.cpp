@@ -217,7 +217,7 @@ void test_bucket_search_matches_reference() {
                                  -1.1754942e-38f, 1.17549435e-38f, 3.4028235e38f, -3.4028235e38f, 1.0f, -1.0f};
         for (uint32_t nan_bits : {0x7f800001u, 0x7fc00000u, 0x7fffffffu, 0xff800001u, 0xffc00000u, 0xffffffffu,
                                   0x7f81ffffu, 0x7f820000u, 0xff81ffffu})
-            xs.push_back(bnb::search_float(nan_bits));
+            xs.push_back(bnb::bits_float(nan_bits));
         for (int d = 1; d <= 64; ++d) {
             xs.push_back(key_neighbour(1.0f, d));
             xs.push_back(key_neighbour(-1.0f, -d));
@@ -229,7 +229,7 @@ void test_bucket_search_matches_reference() {
             if (j < 255) centres.push_back((code[j] + code[j + 1]) * 0.5f);
             if (j < bnb::kThresholds) centres.push_back(tables.t[j]);
         }
-        for (int b = 0; b < bnb::kBuckets; ++b) centres.push_back(bnb::search_float(static_cast<uint32_t>(b) << bnb::kBucketShift));
+        for (int b = 0; b < bnb::kBuckets; ++b) centres.push_back(bnb::bits_float(static_cast<uint32_t>(b) << bnb::kBucketShift));
         for (float m : centres) {
             if (isnan(m)) continue;
             for (int d = -64; d <= 64; ++d) xs.push_back(key_neighbour(m, d));
@@ -239,14 +239,14 @@ void test_bucket_search_matches_reference() {
         xs.clear();
         const uint32_t first = bnb::ordered_key(-1.01f), last = bnb::ordered_key(1.01f);
         for (uint64_t k = first + rng.below(251); k <= last; k += 251) xs.push_back(bnb::key_float(static_cast<uint32_t>(k)));
-        for (uint64_t k = rng.below(65521); k < (uint64_t{1} << 32); k += 65521) xs.push_back(bnb::search_float(static_cast<uint32_t>(k)));
+        for (uint64_t k = rng.below(65521); k < (uint64_t{1} << 32); k += 65521) xs.push_back(bnb::bits_float(static_cast<uint32_t>(k)));
         if (!check(xs)) return;
         // Random values: uniform in [-1.01, 1.01], scaled normals, and random bit patterns.
         xs.clear();
         for (int i = 0; i < 1000000; ++i) {
             xs.push_back(rng.uniform(-1.01f, 1.01f));
             xs.push_back(rng.normal() * powf(10.0f, -static_cast<float>(rng.below(8))));
-            xs.push_back(bnb::search_float(rng.bits()));
+            xs.push_back(bnb::bits_float(rng.bits()));
         }
         if (!check(xs)) return;
         // How often the rare full search runs on normal data scaled by its block maximum (64 values).

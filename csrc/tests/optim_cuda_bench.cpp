@@ -4,40 +4,13 @@
 //   - the GPT-2-medium parameter set (292 tensors, 354.8 M parameters) in one call.
 #include <algorithm>
 
+#include "bench_util.h"
 #include "optim_harness.h"
 
 namespace {
 
 using namespace optest;
 
-#define REQUIRE_OK(call)                                                                              \
-    do {                                                                                              \
-        if ((call) != BNB_OK) {                                                                       \
-            fprintf(stderr, "%s failed: %s\n", #call, bnb_last_error());                              \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
-
-template <typename Op>
-float median_ms(Op op, int reps = 11) {
-    void *start = nullptr, *end = nullptr;
-    REQUIRE_OK(bnb_cuda_event_create(&start));
-    REQUIRE_OK(bnb_cuda_event_create(&end));
-    for (int i = 0; i < 3; ++i) op();
-    std::vector<float> times;
-    for (int i = 0; i < reps; ++i) {
-        REQUIRE_OK(bnb_cuda_event_record(start, nullptr));
-        op();
-        REQUIRE_OK(bnb_cuda_event_record(end, nullptr));
-        float ms = 0.0f;
-        REQUIRE_OK(bnb_cuda_event_elapsed(start, end, &ms));
-        times.push_back(ms);
-    }
-    REQUIRE_OK(bnb_cuda_event_destroy(start));
-    REQUIRE_OK(bnb_cuda_event_destroy(end));
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
 
 // Fills dst (bytes) by tiling a block of random normal floats of `pattern` bytes.
 void fill_random(void* dst, int64_t bytes, const std::vector<float>& pattern) {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/float_bits.h"
 #include "common/host_device.h"
 #include "common/quant_search.h"
 
@@ -41,33 +42,13 @@ struct alignas(8) ThresholdPair {
     float second;
 };
 
-BNB_HD inline uint32_t search_bits(float x) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(x);
-#else
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-#endif
-}
-
-BNB_HD inline float search_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-#endif
-}
-
 // An unsigned key whose order is the order of the floats (NaNs aside); -0.0 is just below +0.0.
 BNB_HD inline uint32_t ordered_key(float x) {
-    const uint32_t b = search_bits(x);
+    const uint32_t b = float_bits(x);
     return b ^ ((b >> 31) != 0 ? 0xffffffffu : 0x80000000u);
 }
 
-BNB_HD inline float key_float(uint32_t k) { return search_float(k ^ ((k >> 31) != 0 ? 0x80000000u : 0xffffffffu)); }
+BNB_HD inline float key_float(uint32_t k) { return bits_float(k ^ ((k >> 31) != 0 ? 0x80000000u : 0xffffffffu)); }
 
 // The probe of lane l in 0..31 of a 32-way bisection step on the keys (lo, hi]: lane 31 probes hi, and
 // while hi - lo >= 2, lane 30 probes a key strictly between lo and hi.
@@ -100,7 +81,7 @@ BNB_HD inline uint8_t bucket_floor(const float* code, int b) {
     if ((b & 0x3fc0) == 0x3fc0) return 0;  // exponent 255: +-inf and NaNs share these buckets
     const uint32_t first = static_cast<uint32_t>(b) << kBucketShift;
     // The smallest float of the bucket: its first bit pattern when positive, its last when negative.
-    return quantize_to_code(code, search_float(b < kBuckets / 2 ? first : first | ((1u << kBucketShift) - 1)));
+    return quantize_to_code(code, bits_float(b < kBuckets / 2 ? first : first | ((1u << kBucketShift) - 1)));
 }
 
 // R(x) = #{ j : x >= T[j] }, with pairs[q].first = T[q]: 8 steps, T[255] never read.
@@ -122,7 +103,7 @@ BNB_HD inline void bucket_search(const uint8_t* floors, const ThresholdPair* pai
     for (int c = 0; c < N; c += 4) {
         int lo[4];
         BNB_UNROLL
-        for (int i = 0; i < 4; ++i) lo[i] = floors[search_bits(x[c + i]) >> kBucketShift];
+        for (int i = 0; i < 4; ++i) lo[i] = floors[float_bits(x[c + i]) >> kBucketShift];
         ThresholdPair t[4];
         BNB_UNROLL
         for (int i = 0; i < 4; ++i) t[i] = pairs[lo[i]];

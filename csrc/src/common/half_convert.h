@@ -5,19 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/float_bits.h"
+
 namespace bnb {
-
-inline uint32_t float_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-inline float bits_float(uint32_t u) {
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 inline float bf16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "bnb/bnb.h"
+#include "common/float_bits.h"
 #include "common/host_device.h"
 
 namespace bnb {
@@ -496,28 +497,8 @@ struct alignas(16) LutEntry {
     uint32_t base;
 };
 
-BNB_HD inline uint32_t float_to_bits(float x) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(x);
-#else
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-#endif
-}
-
-BNB_HD inline float bits_to_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-#endif
-}
-
 BNB_HD inline int lut_key(float x) {
-    const uint32_t bits = float_to_bits(x);
+    const uint32_t bits = float_bits(x);
     int key = static_cast<int>((bits & 0x7fffffffu) >> (23 - kLutMantissaBits)) - (kLutLowExponent << kLutMantissaBits);
     key = key < 0 ? 0 : key > kLutHalf - 1 ? kLutHalf - 1 : key;
     return key + static_cast<int>(bits >> 31) * kLutHalf;
@@ -526,10 +507,10 @@ BNB_HD inline int lut_key(float x) {
 // The smallest and the largest x of bucket `key`.
 BNB_HD inline void lut_bucket_range(int key, float* lowest, float* highest) {
     const int j = key % kLutHalf;
-    const float lo = j == 0 ? 0.0f : bits_to_float(static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j)
+    const float lo = j == 0 ? 0.0f : bits_float(static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j)
                                                    << (23 - kLutMantissaBits));
     const float hi = j == kLutHalf - 1 ? INFINITY
-                                       : bits_to_float((static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j + 1)
+                                       : bits_float((static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j + 1)
                                                         << (23 - kLutMantissaBits)) - 1u);
     if (key < kLutHalf) {
         *lowest = lo;
