@@ -1,5 +1,4 @@
 // Tests of libbnb_cpu's quantization entry points and of the search and conversion helpers they use.
-#include "common/code_thresholds.h"
 #include "common/half_convert.h"
 #include "common/quant_search.h"
 #include "test_util.h"
@@ -111,24 +110,38 @@ std::vector<float> padded_code(std::initializer_list<float> values) {
     return code;
 }
 
-// The tables the quantize kernel builds on the device, built on the host with the same functions.
-struct BucketTables {
-    std::vector<float> t;                    // T[0..254], then NaN, NaN
-    std::vector<uint8_t> floors;             // [kBuckets]
-    std::vector<bnb::ThresholdPair> pairs;   // pairs[q] = {T[q], T[q + 1]}
-    explicit BucketTables(const float* code) : t(bnb::kThresholds + 2, NAN), floors(bnb::kBuckets), pairs(256) {
-        for (int j = 0; j < bnb::kThresholds; ++j) t[j] = bnb::code_threshold(code, j);
-        for (int b = 0; b < bnb::kBuckets; ++b) floors[b] = bnb::bucket_floor(code, b);
-        for (int q = 0; q < 256; ++q) pairs[q] = {t[q], t[q + 1]};
+// The step table the quantize kernel builds on the device, built on the host with the same function.
+struct QuantizeTable {
+    using Shape = bnb::QuantizeTable;
+    std::vector<uint32_t> entries;
+    explicit QuantizeTable(const float* code) : entries(Shape::kEntries) {
+        for (int i = 0; i < Shape::kEntries; ++i) entries[i] = bnb::quantize_table_entry(code, i);
+    }
+    bool falls_back(float x) const {
+        const uint32_t b = test::bits_of(x);
+        return (Shape::usable(entries[Shape::index(b)], b) & bnb::kStepValid) == 0;
+    }
+    // The floats where the table says the function steps, and the first float of every bucket.
+    std::vector<float> edges() const {
+        std::vector<float> out;
+        for (int i = 0; i < Shape::kEntries; ++i) {
+            uint32_t first, last;
+            bool regular, huge;
+            Shape::bucket_keys(i, &first, &last, &regular, &huge);
+            out.push_back(bnb::key_float(first));
+            const uint32_t off = Shape::entry_step(entries[i]);
+            if (entries[i] != bnb::kStepFallback && off < Shape::kNever) out.push_back(bnb::key_float(first + off));
+        }
+        return out;
     }
 };
 
 // The float next to x in the float order (dir = +1 above, -1 below).
 float key_neighbour(float x, int dir) { return bnb::key_float(bnb::ordered_key(x) + static_cast<uint32_t>(dir)); }
 
-// The search of quantize_kernel (common/code_thresholds.h) against quantize_to_code, for every kind
-// of code: the thresholds are checked one by one, then the search on sweeps of the float order, on
-// every float near a threshold, a code value, a midpoint or a bucket edge, on special and random values.
+// The search of quantize_kernel (its step table, common/quant_search.h) against quantize_to_code, for
+// every kind of code: on every float near a step, a code value, a midpoint or a bucket edge, on sweeps of
+// the float order, on special and random values.
 void test_bucket_search_matches_reference() {
     Random rng(6);
     std::vector<std::pair<const char*, std::vector<float>>> codes;
@@ -175,39 +188,25 @@ void test_bucket_search_matches_reference() {
     for (const auto& [name, code] : codes) {
         CHECK_OR_RETURN(code.size() == 256, "%s has %zu entries", name, code.size());
         const float* c = code.data();
-        BucketTables tables(c);
+        QuantizeTable table(c);
         auto reference = [c](float x) { return static_cast<int>(bnb::quantize_to_code(c, x)); };
-        // Each threshold: the smallest float where the reference exceeds j; NaN when there is none.
-        for (int j = 0; j < bnb::kThresholds; ++j) {
-            const float t = tables.t[j];
-            if (isnan(t)) {
-                CHECK_OR_RETURN(reference(INFINITY) <= j, "%s: T[%d] is NaN, but R(inf) = %d", name, j,
-                                reference(INFINITY));
-                continue;
-            }
-            CHECK_OR_RETURN(reference(t) > j, "%s: R(T[%d] = %a) = %d", name, j, t, reference(t));
-            CHECK_OR_RETURN(t == -INFINITY || reference(key_neighbour(t, -1)) <= j, "%s: R below T[%d] = %a is %d",
-                            name, j, t, reference(key_neighbour(t, -1)));
-            CHECK_OR_RETURN(test::bits_of(t) != 0, "%s: T[%d] is +0.0", name, j);
-            CHECK_OR_RETURN(j == 0 || (!(tables.t[j] < tables.t[j - 1]) && !isnan(tables.t[j - 1])),
-                            "%s: T[%d] = %a after %a", name, j, t, tables.t[j - 1]);
-        }
-        // The search on a batch of values, four at a time, against the reference.
+        // The search on a batch of values, eight at a time as for 16-bit inputs, against the reference.
         int64_t code_slow = 0;
         auto check = [&](const std::vector<float>& xs) {
-            for (size_t i = 0; i < xs.size(); i += 4) {
-                float x[4];
-                for (int k = 0; k < 4; ++k) x[k] = xs[std::min(i + k, xs.size() - 1)];
-                int q[4];
-                bnb::bucket_search(tables.floors.data(), tables.pairs.data(), x, q);
-                for (int k = 0; k < 4; ++k) {
+            for (size_t i = 0; i < xs.size(); i += 8) {
+                float x[8];
+                for (int k = 0; k < 8; ++k) x[k] = xs[std::min(i + k, xs.size() - 1)];
+                uint32_t q[8];
+                bnb::step_lookup<QuantizeTable::Shape>(table.entries.data(), x, q,
+                                                       [&](int k) { return bnb::quantize_or_nan(c, x[k]); });
+                for (int k = 0; k < 8; ++k) {
                     const int expected = reference(x[k]);
-                    if (q[k] != expected) {
-                        CHECK(false, "%s: x=%a (bits %08x): bucket search %d, reference %d", name, x[k],
-                              test::bits_of(x[k]), q[k], expected);
+                    if (static_cast<int>(q[k]) != expected) {
+                        CHECK(false, "%s: x=%a (bits %08x): table %u, reference %d", name, x[k], test::bits_of(x[k]),
+                              q[k], expected);
                         return false;
                     }
-                    code_slow += x[k] >= tables.pairs[tables.floors[test::bits_of(x[k]) >> bnb::kBucketShift]].second;
+                    code_slow += table.falls_back(x[k]);
                 }
             }
             total += static_cast<int64_t>(xs.size());
@@ -222,14 +221,12 @@ void test_bucket_search_matches_reference() {
             xs.push_back(key_neighbour(1.0f, d));
             xs.push_back(key_neighbour(-1.0f, -d));
         }
-        // Every float within 64 steps of a threshold, a code value, a midpoint, a bucket edge.
-        std::vector<float> centres;
+        // Every float within 64 steps of a step, a code value, a midpoint, a bucket edge.
+        std::vector<float> centres = table.edges();
         for (int j = 0; j < 256; ++j) {
             centres.push_back(code[j]);
             if (j < 255) centres.push_back((code[j] + code[j + 1]) * 0.5f);
-            if (j < bnb::kThresholds) centres.push_back(tables.t[j]);
         }
-        for (int b = 0; b < bnb::kBuckets; ++b) centres.push_back(bnb::bits_float(static_cast<uint32_t>(b) << bnb::kBucketShift));
         for (float m : centres) {
             if (isnan(m)) continue;
             for (int d = -64; d <= 64; ++d) xs.push_back(key_neighbour(m, d));
@@ -256,10 +253,13 @@ void test_bucket_search_matches_reference() {
             for (float& x : block) m = std::max(m, fabsf(x = rng.normal()));
             for (float x : block) {
                 float y = x * (1.0f / m);
-                normal_slow += y >= tables.pairs[tables.floors[test::bits_of(y) >> bnb::kBucketShift]].second;
+                normal_slow += table.falls_back(y);
             }
         }
-        printf("bucket search, %s: %lld values checked, full search on %.4f%% of them, on %.4f%% of normal blocks\n",
+        // The dynamic map needs no full search for block-scaled finite data (a step table requirement).
+        CHECK(strcmp(name, "dynamic") != 0 || normal_slow == 0, "dynamic map: %lld full searches on normal blocks",
+              static_cast<long long>(normal_slow));
+        printf("step table, %s: %lld values checked, full search on %.4f%% of them, on %.4f%% of normal blocks\n",
                name, static_cast<long long>(total), 100.0 * code_slow / total, 100.0 * normal_slow / (20000.0 * 64));
         total = 0;
     }

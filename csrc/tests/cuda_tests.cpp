@@ -4,7 +4,7 @@
 // Without a GPU it reports that it skipped and succeeds. --large adds a run with n > 2^31.
 #include <chrono>
 
-#include "common/code_thresholds.h"
+#include "common/quant_search.h"
 #include "common/half_convert.h"
 #include "test_util.h"
 
@@ -127,9 +127,9 @@ void test_blockwise() {
 }
 
 // Codes of every kind (the kernel's search must give quantize_to_code's bytes for all of them), on
-// random data with specials and subnormal blocks, and on the floats next to every threshold of the
-// search tables, which the device computes (common/code_thresholds.h): f32 blocks whose maximum is
-// 1.0, so that the kernel searches those very floats.
+// random data with specials and subnormal blocks, and on the floats next to every step of the step
+// table, which the device builds (common/quant_search.h): f32 blocks whose maximum is 1.0, so that the
+// kernel searches those very floats.
 void test_blockwise_codes() {
     Random rng(10);
     std::vector<std::vector<float>> codes;
@@ -171,7 +171,13 @@ void test_blockwise_codes() {
         for (int j = 0; j < 256; ++j) {
             centres.push_back(code[j]);
             if (j < 255) centres.push_back((code[j] + code[j + 1]) * 0.5f);
-            if (j < bnb::kThresholds) centres.push_back(bnb::code_threshold(code, j));
+        }
+        for (int i = 0; i < bnb::QuantizeTable::kEntries; ++i) {  // the steps the table finds
+            const uint32_t e = bnb::quantize_table_entry(code, i), off = bnb::QuantizeTable::entry_step(e);
+            uint32_t first, last;
+            bool regular, huge;
+            bnb::QuantizeTable::bucket_keys(i, &first, &last, &regular, &huge);
+            if (e != bnb::kStepFallback && off < bnb::QuantizeTable::kNever) centres.push_back(bnb::key_float(first + off));
         }
         std::vector<float> x;
         for (float m : centres) {

@@ -27,6 +27,7 @@
 #include "bnb/bnb.h"
 #include "common/float_bits.h"
 #include "common/host_device.h"
+#include "common/step_table.h"
 
 namespace bnb {
 namespace optim {
@@ -455,150 +456,78 @@ BNB_HD inline uint8_t search_code(const OptimCodeTable& t, const TablePivots& r,
     return static_cast<uint8_t>(search_code_info(t, r, x));
 }
 
-// First moments: the signed map, then the sign fix (a code whose value has the other sign than the
-// state moves one step towards the state's sign; unsigned char arithmetic, so 0 - 1 wraps to 255).
-BNB_HD inline uint8_t requantize_signed(const OptimCodeTable& t, const TablePivots& r, float x, float inv_absmax) {
-    const uint32_t found = search_code_info(t, r, x * inv_absmax);
+// The sign fix of state x given the search's found = index | sign of its code << 8: a code whose value
+// has the other sign than the state moves one step towards the state's sign (unsigned char arithmetic,
+// so 0 - 1 wraps to 255).
+BNB_HD inline uint8_t sign_fixed(uint32_t found, float x) {
     const bool fix = ((found >> 8) != 0) != negative(x);
     const uint32_t moved = x > 0.0f ? found + 1u : found - 1u;
     return static_cast<uint8_t>(fix ? moved : found);
 }
+
+// First moments: the signed map, then the sign fix.
+BNB_HD inline uint8_t requantize_signed(const OptimCodeTable& t, const TablePivots& r, float x, float inv_absmax) {
+    return sign_fixed(search_code_info(t, r, x * inv_absmax), x);
+}
+
+// search_code_info(NaN) for every code book: no pivot is passed, so index 0, with code[0]'s sign. (A NaN
+// x * inv_absmax is common: a block of zeros has inv_absmax = +inf.)
+BNB_HD inline uint32_t nan_code_info(float code0) { return negative(code0) ? 1u << 8 : 0u; }
 
 // Second moments: the unsigned map, no sign fix.
 BNB_HD inline uint8_t requantize_unsigned(const OptimCodeTable& t, const TablePivots& r, float x, float inv_absmax) {
     return search_code(t, r, x * inv_absmax);
 }
 
-// ---- requantization by bucket table (the GPU's fast path) ---------------------------------------------
-// For a regular code book (below), quantize_2D's index is a step function of x: the number of
-// thresholds T'_k (k = 1..255) below x, with T_k = (code[k - 1] + code[k]) / 2 (T_255 = (1 +
-// code[254]) / 2) and T'_k = T_k for odd k (x == T_k goes down, to the even index), nextafter(T_k, -inf)
-// for even k (x == T_k goes up, to the even index). NaN gives 0.
-// Proof sketch: the search ends on the even p with code[p - 1] < x <= code[p + 1] and then compares x
-// with T_p or T_{p+1}; if code[k - 1] < T_k < code[k] for every k <= 254 and code[254] < T_255, all
-// thresholds below T_p are below x and all above T_{p+1} above it, so the count is the search's index.
-// Regular: code[k - 1] < T_k < code[k] for k = 1..254, code[254] < T_255, the sign bits are 1 then 0
-// (so code[c] is negative exactly for c < the number of negative codes), and no bucket holds more
-// thresholds than the lookup compares (two for the signed map, three for the unsigned one). Both
-// dynamic maps are regular. tests/optim_cpu_tests.cpp checks the equivalence.
-//
-// Buckets: |x| keyed by its float bits, 32 per binade from 2^-24 to 2 (smaller |x| share the first,
-// larger ones and infinity the last), once for each sign. An entry holds the count of thresholds below
-// the bucket and the (at most three) thresholds inside it, +inf where there are fewer. The GPU decides
-// per thread block whether both books are regular, and otherwise searches as quantize_2D does.
-constexpr int kLutMantissaBits = 5;
-constexpr int kLutLowExponent = 127 - 24;
-constexpr int kLutBinades = 25;
-constexpr int kLutHalf = kLutBinades << kLutMantissaBits;  // buckets per sign
-constexpr int kLutEntries = 2 * kLutHalf;
+// ---- requantization by step table (the GPU's fast path) -----------------------------------------------
+// requantize_signed(x, inv) and requantize_unsigned(x, inv) read as functions of y = x * inv off step
+// tables (common/step_table.h), built with the searches themselves: F1(y) = requantize_signed(y, 1) for
+// first moments, F2(y) = search_code(y) for second moments. Why that is exact:
+//  - quantize_2D's index R(y) is non-decreasing in y for every code book (the argument of
+//    common/quant_search.h's quantize_table_entry() holds step for step: pivots, leaves, the midpoints
+//    towards the last pivots passed).
+//  - F2 = R. Its table keys |y| only, so y with the sign bit set take the fallback.
+//  - F1, when the signed book is sign-ordered (code[c] has the sign bit exactly for c < negatives) and
+//    R(+0) >= negatives: the sign fix makes F1 = R + [R < negatives] for y > 0, R - [R >= negatives]
+//    for y with the sign bit set, R(+0) at +0, non-decreasing over each bucket (buckets do not mix signs).
+//    And F1(x * inv) = requantize_signed(x, inv) for non-NaN x * inv: inv = 1 / absmax is positive,
+//    or +0 or +inf (then y = x * inv is +-0 or NaN), so y has x's sign bit, and x > 0 differs from
+//    y > 0 only where y = +0, whose code R(+0) needs no fix either way. Otherwise F1's table is all
+//    fallback.
+//  - NaN y (0 * inf, inf * 0, a NaN state) lands in a huge bucket: the caller runs the search on x.
+// 64 buckets per binade of |y| from 2^-24 to 2 hold at most one step of the signed dynamic map, 128 of
+// the unsigned one.
+using SignedStateTable = StepTable<6, 127 - 24, 25, true>;
+using UnsignedStateTable = StepTable<7, 127 - 24, 25, false>;
 
-struct alignas(16) LutEntry {
-    float t[3];
-    uint32_t base;
-};
+// Whether code[j] keeps the sign order (no sign bit after a code without).
+BNB_HD inline bool sign_ordered_at(const float* code, int j) { return !(j > 0 && negative(code[j]) && !negative(code[j - 1])); }
 
-BNB_HD inline int lut_key(float x) {
-    const uint32_t bits = float_bits(x);
-    int key = static_cast<int>((bits & 0x7fffffffu) >> (23 - kLutMantissaBits)) - (kLutLowExponent << kLutMantissaBits);
-    key = key < 0 ? 0 : key > kLutHalf - 1 ? kLutHalf - 1 : key;
-    return key + static_cast<int>(bits >> 31) * kLutHalf;
+// Entry i of the first-moment table of the signed book t (sign-ordered, zero_ok: R(+0) >= negatives), or a
+// fallback entry when it is not.
+BNB_HD inline uint32_t signed_state_entry(const OptimCodeTable& t, const TablePivots& r, bool regular, int i) {
+    if (!regular) return kStepFallback;
+    return step_entry<SignedStateTable>(i, [&](float y) { return static_cast<int>(requantize_signed(t, r, y, 1.0f)); });
 }
 
-// The smallest and the largest x of bucket `key`.
-BNB_HD inline void lut_bucket_range(int key, float* lowest, float* highest) {
-    const int j = key % kLutHalf;
-    const float lo = j == 0 ? 0.0f : bits_float(static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j)
-                                                   << (23 - kLutMantissaBits));
-    const float hi = j == kLutHalf - 1 ? INFINITY
-                                       : bits_float((static_cast<uint32_t>((kLutLowExponent << kLutMantissaBits) + j + 1)
-                                                        << (23 - kLutMantissaBits)) - 1u);
-    if (key < kLutHalf) {
-        *lowest = lo;
-        *highest = hi;
-    } else {
-        *lowest = -hi;
-        *highest = -lo;
-    }
+BNB_HD inline uint32_t unsigned_state_entry(const OptimCodeTable& t, const TablePivots& r, int i) {
+    return step_entry<UnsignedStateTable>(i, [&](float y) { return static_cast<int>(search_code(t, r, y)); });
 }
 
-// T'_k for k = 1..255 (see above).
-BNB_HD inline float lut_threshold(const float* code, int k) {
-    const float t = k < 255 ? (code[k - 1] + code[k]) * 0.5f : (1.0f + code[254]) * 0.5f;
-    return (k & 1) ? t : nextafterf(t, -INFINITY);
+// What the tables leave to the search (an entry that falls back), from the search tables t: requantize_*
+// of x, where a NaN y = x * inv_absmax needs no search.
+BNB_HD inline uint8_t signed_state_fallback(const OptimCodeTable& t, uint32_t nan_info, float x, float inv_absmax) {
+    return is_nan(x * inv_absmax) ? sign_fixed(nan_info, x) : requantize_signed(t, table_pivots(t), x, inv_absmax);
 }
 
-// Whether threshold k (1..255) satisfies the regularity condition, and (for the sign test) whether
-// code[k - 1] and code[k] are ordered by sign bit.
-BNB_HD inline bool lut_regular_at(const float* code, int k) {
-    const float t = k < 255 ? (code[k - 1] + code[k]) * 0.5f : (1.0f + code[254]) * 0.5f;
-    const bool ordered = k < 255 ? code[k - 1] < t && t < code[k] : code[254] < t;
-    const bool signs = !(negative(code[k]) && !negative(code[k - 1]));
-    return ordered && signs;
+BNB_HD inline uint8_t unsigned_state_fallback(const OptimCodeTable& t, float x, float inv_absmax) {
+    return is_nan(x * inv_absmax) ? 0 : requantize_unsigned(t, table_pivots(t), x, inv_absmax);
 }
 
-// Number of entries of the ascending t[0..count) below y.
-BNB_HD inline int count_below(const float* t, int count, float y) {
-    int lo = 0, hi = count;
-    while (lo < hi) {
-        const int mid = (lo + hi) / 2;
-        if (t[mid] < y)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-// Entry `key` from the ascending thresholds t[0..255) (t[i] = T'_{i+1}); false if the bucket holds more
-// than `most` (at most 3) of them.
-BNB_HD inline bool fill_lut_entry(LutEntry* lut, const float* t, int key, int most) {
-    float lowest, highest;
-    lut_bucket_range(key, &lowest, &highest);
-    const int base = count_below(t, 255, lowest);
-    const int inside = count_below(t, 255, highest) - base;
-    LutEntry e;
-    for (int i = 0; i < 3; ++i) e.t[i] = i < inside ? t[base + i] : INFINITY;
-    e.base = static_cast<uint32_t>(base);
-    lut[key] = e;
-    return inside <= most;
-}
-
-// Thresholds per bucket that the lookups compare: the signed map's densest binade has at most two per
-// bucket, the unsigned map's at most three.
-constexpr int kSignedThresholds = 2;
-constexpr int kUnsignedThresholds = 3;
-
-// The index of x: the entry's count plus the thresholds below x, 0 for NaN. On the GPU each comparison
-// is one FSET (-1 or 0), summed by integer adds.
-template <int N>
-BNB_HD inline uint32_t lut_index(const LutEntry* lut, float x) {
-#if defined(__CUDA_ARCH__)
-    const float4 e = *reinterpret_cast<const float4*>(lut + lut_key(x));
-    int m0, m1, m2 = 0, number;
-    asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m0) : "f"(x), "f"(e.x));
-    asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m1) : "f"(x), "f"(e.y));
-    if (N == 3) asm("set.gt.s32.f32 %0, %1, %2;" : "=r"(m2) : "f"(x), "f"(e.z));
-    asm("set.num.s32.f32 %0, %1, %1;" : "=r"(number) : "f"(x));  // -1 unless x is NaN
-    return (__float_as_uint(e.w) - static_cast<uint32_t>(m0 + m1 + m2)) & static_cast<uint32_t>(number);
-#else
-    const LutEntry e = lut[lut_key(x)];
-    uint32_t r = e.base + (x > e.t[0]) + (x > e.t[1]);
-    if (N == 3) r += x > e.t[2];
-    return is_nan(x) ? 0u : r;
-#endif
-}
-
-// requantize_signed / requantize_unsigned through the bucket tables. negatives: the number of codes
-// with the sign bit set.
-BNB_HD inline uint8_t requantize_signed_lut(const LutEntry* lut, uint32_t negatives, float x, float inv_absmax) {
-    const uint32_t found = lut_index<kSignedThresholds>(lut, x * inv_absmax);
-    const bool fix = (found < negatives) != negative(x);
-    const uint32_t step = x > 0.0f ? 1u : 0xffffffffu;
-    return static_cast<uint8_t>(found + (fix ? step : 0u));
-}
-
-BNB_HD inline uint8_t requantize_unsigned_lut(const LutEntry* lut, float x, float inv_absmax) {
-    return static_cast<uint8_t>(lut_index<kUnsignedThresholds>(lut, x * inv_absmax));
+// Whether the signed book t with `negatives` sign-bit codes, all first, may use its step table.
+BNB_HD inline bool signed_table_regular(const OptimCodeTable& t, const TablePivots& r, bool sign_ordered,
+                                        uint32_t negatives) {
+    return sign_ordered && search_code(t, r, 0.0f) >= negatives;
 }
 
 // The running block maximum: fmaxf ignores NaN, and an all-NaN block stays at -FLT_MAX, as upstream.

@@ -10,10 +10,10 @@
 // blocks (the 32-bit kernel strided by warp, the 8-bit kernel and the pre-passes in a contiguous range
 // per warp); a warp finds its tensor from the prefix sums by binary search.
 //
-// 8-bit requantization: each thread block builds tables of the two code books in shared memory once.
-// For regular code books (both dynamic maps are) these are bucket tables indexed by the float bits of
-// x (common/optim_math.h): one 16-byte lookup and two or three comparisons per code instead of a
-// seven-level search; otherwise the search tables, with the same results.
+// 8-bit requantization: once per call, build_state_tables_kernel builds step tables of the two code
+// books (common/optim_math.h), which every thread block copies into shared memory: one 4-byte lookup
+// per code instead of a seven-level search, which runs only where an entry falls back (NaN, or a
+// code book the tables cannot represent).
 //
 // The tensors' descriptors (addresses, sizes, per-tensor step constants) travel by value as one kernel
 // parameter (DevChunk, below 32 KB: CUDA 12.1+ on Volta+), up to kChunk tensors per launch: no
@@ -53,6 +53,7 @@ struct DevTensor {
     int64_t n;
     StepConstants k;
     int32_t vector_ok;  // every address is aligned for the vector loads
+    int32_t stage_ok;   // every array is 16-byte aligned, for cp.async (8-bit state)
 };
 
 struct DevChunk {
@@ -251,6 +252,7 @@ struct View {
     int64_t blocks;
     StepConstants k;
     bool vector_ok;
+    bool stage_ok;
 };
 
 __device__ __forceinline__ View view_of(const DevChunk& c, int t) {
@@ -265,6 +267,7 @@ __device__ __forceinline__ View view_of(const DevChunk& c, int t) {
     v.blocks = (v.n + kBlock - 1) / kBlock;
     v.k = c.t[t].k;
     v.vector_ok = c.t[t].vector_ok != 0;
+    v.stage_ok = c.t[t].stage_ok != 0;
     return v;
 }
 
@@ -340,43 +343,136 @@ __global__ void __launch_bounds__(kThreads) update32_kernel(const DevChunk c, co
     }
 }
 
+// The requantization tables of one call (common/optim_math.h), built by build_state_tables_kernel: the
+// step tables, copied into the shared memory of every block of update8_kernel, and the search tables of
+// both books for the rare fallback, read from global memory.
+template <int N>
+constexpr int kVectors = (N + 3) / 4 * 4;  // entries rounded up to 16-byte vectors
+
+struct StateTables {
+    uint32_t first[kVectors<SignedStateTable::kEntries>];
+    uint32_t second[kVectors<UnsignedStateTable::kEntries>];
+    OptimCodeTable search[2];
+};
+
+// The shared memory of update8_kernel: the code books for dequantization and the first-moment step
+// table; two-state rules append the second-moment table (Smem8::second()).
+struct Smem8 {
+    float codes[2][256];
+    uint32_t first[kVectors<SignedStateTable::kEntries>];
+    __device__ uint32_t* second() { return reinterpret_cast<uint32_t*>(this + 1); }
+};
+
+template <bool kTwo>
+constexpr size_t kSmem8 = sizeof(Smem8) + (kTwo ? sizeof(StateTables::second) : 0);
+
+// A row of W states to codes (W / 4 little-endian words) with the block's 1 / absmax: the step tables,
+// and the search on x itself where an entry falls back.
+struct Requantizer {
+    const uint32_t* first;       // shared memory
+    const uint32_t* second;      // shared memory (two-state rules)
+    const StateTables* tables;   // global memory
+    uint32_t nan_first;          // nan_code_info() of the signed book
+
+    template <int W>
+    __device__ __forceinline__ void first_row(const float (&x)[W], float inv, uint32_t (&words)[W / 4]) const {
+        row<SignedStateTable>(first, x, inv, words, [&](int j) -> uint32_t {
+            return signed_state_fallback(tables->search[0], nan_first, x[j], inv);
+        });
+    }
+
+    template <int W>
+    __device__ __forceinline__ void second_row(const float (&x)[W], float inv, uint32_t (&words)[W / 4]) const {
+        row<UnsignedStateTable>(second, x, inv, words, [&](int j) -> uint32_t {
+            return unsigned_state_fallback(tables->search[1], x[j], inv);
+        });
+    }
+
+    // y = x * inv looked up in `entries`, fallback(j) where an entry falls back.
+    template <class Table, int W, class Fallback>
+    __device__ __forceinline__ static void row(const uint32_t* entries, const float (&x)[W], float inv,
+                                               uint32_t (&words)[W / 4], Fallback fallback) {
+        float y[W];
+        uint32_t c[W];
+#pragma unroll
+        for (int j = 0; j < W; ++j) y[j] = x[j] * inv;
+        step_lookup<Table>(entries, y, c, fallback);
+#pragma unroll
+        for (int k = 0; k < W / 4; ++k) words[k] = c[4 * k] | c[4 * k + 1] << 8 | c[4 * k + 2] << 16 | c[4 * k + 3] << 24;
+    }
+};
+
+// A warp's copy of one state block in shared memory: update8_kernel has cp.async fill it with the next
+// block while the warp computes the current one, so that the loads of a block wait on nothing (the
+// kernel is bound by its arithmetic; its registers leave no room for loads ahead). Measured on an H200
+// (Adam, f32, 2^30 elements): 177 G params/s without, 193-204 with one stage; two stages ahead, or an L2
+// prefetch of the block after the staged one, measured 3-10% slower.
+template <int32_t D>
+struct Stage {
+    typename Dev<D>::T g[kBlock];
+    typename Dev<D>::T p[kBlock];
+    uint8_t codes[3][kBlock];  // state1, state2, AdEMAMix's slow state
+    float absmax[4];           // of the three states (the last is padding)
+};
+static_assert(sizeof(Stage<BNB_F32>) % 16 == 0 && sizeof(Stage<BNB_BF16>) % 16 == 0, "stages stay 16-byte aligned");
+
+__device__ __forceinline__ bool stageable(const View& d, int64_t b) { return d.stage_ok && (b + 1) * kBlock <= d.n; }
+
+// cp.async exists from sm_80 on; older GPUs never stage (update8_kernel's `stage` is false there).
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+#define BNB_CP_ASYNC(...) asm volatile(__VA_ARGS__)
+#else
+#define BNB_CP_ASYNC(...) __trap()
+#endif
+
+__device__ __forceinline__ void copy_async16(void* to_shared, const void* from_global) {
+    const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(to_shared));
+    BNB_CP_ASYNC("cp.async.cg.shared.global [%0], [%1], 16;" : : "r"(to), "l"(from_global) : "memory");
+}
+
+__device__ __forceinline__ void copy_async4(void* to_shared, const void* from_global) {
+    const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(to_shared));
+    BNB_CP_ASYNC("cp.async.ca.shared.global [%0], [%1], 4;" : : "r"(to), "l"(from_global) : "memory");
+}
+
+// Starts copying state block b of d (stageable) into st: 16 bytes per copy, the warp's lanes side by side.
+template <int R, int32_t D>
+__device__ __forceinline__ void stage_block(Stage<D>& st, const View& d, int64_t b, int lane) {
+    using T = typename Dev<D>::T;
+    constexpr int kChunks = kBlock * static_cast<int>(sizeof(T)) / 16;  // per parameter-sized array
+    const int64_t base = b * kBlock;
+#pragma unroll
+    for (int k = lane; k < kChunks; k += 32) {
+        copy_async16(reinterpret_cast<char*>(st.g) + 16 * k, reinterpret_cast<const char*>(static_cast<const T*>(d.g) + base) + 16 * k);
+        copy_async16(reinterpret_cast<char*>(st.p) + 16 * k, reinterpret_cast<const char*>(static_cast<const T*>(d.p) + base) + 16 * k);
+    }
+    const int half = lane % 16;  // 16 copies per code array
+    const uint8_t* state1 = static_cast<const uint8_t*>(d.state1);
+    if (lane < 16)
+        copy_async16(st.codes[0] + 16 * half, state1 + base + 16 * half);
+    else if (two_state(R))
+        copy_async16(st.codes[1] + 16 * half, static_cast<const uint8_t*>(d.state2) + base + 16 * half);
+    if (R == kAdemamix && lane < 16) copy_async16(st.codes[2] + 16 * half, state1 + d.n + base + 16 * half);
+    if (lane == 16) copy_async4(&st.absmax[0], d.absmax1 + b);
+    if (two_state(R) && lane == 0) copy_async4(&st.absmax[1], d.absmax2 + b);
+    if (R == kAdemamix && lane == 17) copy_async4(&st.absmax[2], d.absmax1 + d.blocks + b);
+    BNB_CP_ASYNC("cp.async.commit_group;" : : : "memory");
+}
+
+// Waits for this lane's copies, then for the warp's.
+__device__ __forceinline__ void wait_staged() {
+    BNB_CP_ASYNC("cp.async.wait_all;" : : : "memory");
+    __syncwarp();
+}
+
 // One 8-bit state block: load, stage 1, the block's new absmax (all 256 lanes, those past n with the
 // padding values), stage 2, requantization.
-// The shared memory of update8_kernel: the code books for dequantization, and for requantization either
-// the bucket tables (regular code books) or the search tables.
-struct Smem8 {
-    union {
-        LutEntry lut[2][kLutEntries];
-        OptimCodeTable tables[2];
-    };
-    float codes[2][256];
-    float thresholds[256];
-    uint32_t negatives;
-    int regular;
-};
-
-// The requantizers of one mode.
-template <bool kLut>
-struct Quantizers {
-    const Smem8& sm;
-    TablePivots pv1, pv2;
-    __device__ uint8_t first(float x, float inv) const {
-        if constexpr (kLut)
-            return requantize_signed_lut(sm.lut[0], sm.negatives, x, inv);
-        else
-            return requantize_signed(sm.tables[0], pv1, x, inv);
-    }
-    __device__ uint8_t second(float x, float inv) const {
-        if constexpr (kLut)
-            return requantize_unsigned_lut(sm.lut[1], x, inv);
-        else
-            return requantize_unsigned(sm.tables[1], pv2, x, inv);
-    }
-};
-
-template <int R, int32_t D, bool kLut>
+// staged: the block's copy in shared memory, or null to load it from global memory. stage_next() runs
+// once the block is in registers (it may start filling the stage again).
+template <int R, int32_t D, class StageNext>
 __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Scalars& s, float gs, float us,
-                                              const Smem8& sm, const Quantizers<kLut>& q, int lane) {
+                                              const Smem8& sm, const Requantizer& q, const Stage<D>* staged,
+                                              StageNext stage_next, int lane) {
     using E = Dev<D>;
     using L = Layout<D>;
     using T = typename E::T;
@@ -394,7 +490,23 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
 
     float gv[kRows][W], pv[kRows][W], m[kRows][W], v[kRows][W], m2[kRows][W];
     uint32_t q1[kRows][W / 4], q2[kRows][W / 4], q3[kRows][W / 4];
-    if (vector) {
+    float old1, old2 = 0.0f, old3 = 0.0f;
+    if (staged) {
+        wait_staged();
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+            const int i = L::offset(lane, r);
+            load_vector<D, false>(staged->g, i, gv[r]);
+            load_vector<D, false>(staged->p, i, pv[r]);
+            load_codes<W>(staged->codes[0], i, q1[r]);
+            if (kTwo) load_codes<W>(staged->codes[1], i, q2[r]);
+            if (kSlow) load_codes<W>(staged->codes[2], i, q3[r]);
+        }
+        old1 = staged->absmax[0];
+        if (kTwo) old2 = staged->absmax[1];
+        if (kSlow) old3 = staged->absmax[2];
+        __syncwarp();  // every lane has read the stage
+    } else if (vector) {
 #pragma unroll
         for (int r = 0; r < kRows; ++r) {
             const int64_t i = base + L::offset(lane, r);
@@ -422,9 +534,12 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
             }
         }
     }
-    const float old1 = d.absmax1[b];
-    const float old2 = kTwo ? d.absmax2[b] : 0.0f;
-    const float old3 = kSlow ? d.absmax1[d.blocks + b] : 0.0f;
+    if (!staged) {
+        old1 = d.absmax1[b];
+        if (kTwo) old2 = d.absmax2[b];
+        if (kSlow) old3 = d.absmax1[d.blocks + b];
+    }
+    stage_next();
 
     // Pass 1: states and parameter (the parameter update does not need the new absmax).
     float max1 = absmax_init(), max2 = absmax_init(), max3 = absmax_init();
@@ -472,15 +587,9 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
     uint32_t o1[kRows][W / 4], o2[kRows][W / 4], o3[kRows][W / 4];
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
-#pragma unroll
-        for (int k = 0; k < W / 4; ++k) o1[r][k] = o2[r][k] = o3[r][k] = 0;
-#pragma unroll
-        for (int j = 0; j < W; ++j) {
-            const int shift = 8 * (j % 4);
-            o1[r][j / 4] |= static_cast<uint32_t>(q.first(m[r][j], inv1)) << shift;
-            if (kTwo) o2[r][j / 4] |= static_cast<uint32_t>(q.second(v[r][j], inv2)) << shift;
-            if (kSlow) o3[r][j / 4] |= static_cast<uint32_t>(q.first(m2[r][j], inv3)) << shift;
-        }
+        q.first_row(m[r], inv1, o1[r]);
+        if (kTwo) q.second_row(v[r], inv2, o2[r]);
+        if (kSlow) q.first_row(m2[r], inv3, o3[r]);
     }
     if (vector) {
 #pragma unroll
@@ -504,102 +613,83 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
     }
 }
 
-// Asks the L2 for state block b of d (vector path only): one 128-byte line per lane, the gradient and
-// parameter lines first, then the codes.
+// 3 blocks per SM (80 registers): at 4 (64 registers) the two-state rules spill, and measured 5-10%
+// slower on an H200.
 template <int R, int32_t D>
-__device__ __forceinline__ void prefetch_block(const View& d, int64_t b, int lane) {
-    constexpr int kLines = kBlock * static_cast<int>(sizeof(typename Dev<D>::T)) / 128;  // per 16-bit/f32 array
-    const int64_t base = b * kBlock;
-    if (!d.vector_ok || base + kBlock > d.n) return;
-    const char* at = nullptr;
-    int k = lane;
-    if (k < kLines) {
-        at = static_cast<const char*>(d.g) + (base * static_cast<int64_t>(sizeof(typename Dev<D>::T)) + k * 128);
-    } else if ((k -= kLines) < kLines) {
-        at = static_cast<const char*>(d.p) + (base * static_cast<int64_t>(sizeof(typename Dev<D>::T)) + k * 128);
-    } else if ((k -= kLines) < 2) {
-        at = static_cast<const char*>(d.state1) + (base + k * 128);
-    } else if (two_state(R) && (k -= 2) < 2) {
-        at = static_cast<const char*>(d.state2) + (base + k * 128);
-    } else if (R == kAdemamix && (k -= 2) < 2) {
-        at = static_cast<const char*>(d.state1) + (d.n + base + k * 128);
-    }
-    if (at) asm volatile("prefetch.global.L2 [%0];" : : "l"(at));
-}
-
-template <int R, int32_t D, bool kLut>
-__device__ __forceinline__ void update8_loop(const DevChunk& c, const Scalars& s, const Smem8& sm,
-                                             const float* __restrict__ gscale, const float* __restrict__ uscale) {
+__global__ void __launch_bounds__(kThreads, 3) update8_kernel(const DevChunk c, const Scalars s,
+                                                          const StateTables* __restrict__ tables,
+                                                          const float* __restrict__ qmap1,
+                                                          const float* __restrict__ qmap2,
+                                                          const float* __restrict__ gscale,
+                                                          const float* __restrict__ uscale, bool stage_blocks) {
     constexpr bool kTwo = two_state(R);
-    Quantizers<kLut> q{sm, {}, {}};
-    if constexpr (!kLut) {
-        q.pv1 = table_pivots(sm.tables[0]);
-        q.pv2 = table_pivots(sm.tables[kTwo ? 1 : 0]);
-    }
-    // Each warp takes a contiguous range of state blocks. For the momentum rule, whose arithmetic is
-    // light enough for memory latency to show, it has the L2 fetch the next block of its tensor while it
-    // works on the current one (measured on an H200: +10% there, nothing or a few % less for the
-    // others, which are bound by their arithmetic).
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    Smem8& sm = *reinterpret_cast<Smem8*>(smem_raw);
+    sm.codes[0][threadIdx.x] = qmap1[threadIdx.x];
+    if (kTwo) sm.codes[1][threadIdx.x] = qmap2[threadIdx.x];
+    auto copy = [](uint32_t* to, const uint32_t* from, int count) {
+        for (int i = threadIdx.x; i < count / 4; i += kThreads)
+            reinterpret_cast<uint4*>(to)[i] = __ldg(reinterpret_cast<const uint4*>(from) + i);
+    };
+    copy(sm.first, tables->first, kVectors<SignedStateTable::kEntries>);
+    if (kTwo) copy(sm.second(), tables->second, kVectors<UnsignedStateTable::kEntries>);
+    __syncthreads();
+    const Requantizer q{sm.first, sm.second(), tables, nan_code_info(sm.codes[0][0])};
+    Stage<D>& stage = reinterpret_cast<Stage<D>*>(smem_raw + kSmem8<kTwo>)[threadIdx.x / 32];
+
+    // Each warp takes a contiguous range of state blocks, and stages each block while it works on the one
+    // before (Stage).
     const int lane = threadIdx.x % 32;
     const int64_t total = c.start[c.count];
     const int64_t warps = int64_t{gridDim.x} * kWarps;
     const int64_t warp = int64_t{blockIdx.x} * kWarps + threadIdx.x / 32;
     const int64_t first = total * warp / warps, last = total * (warp + 1) / warps;
     int t = 0;
+    auto stage_from = [&](int64_t w, int hint) {  // starts staging block w, if it can be staged
+        if (!stage_blocks || w >= last) return false;
+        const int u = tensor_of(c, w, hint);
+        const View d = view_of(c, u);
+        if (!stageable(d, w - c.start[u])) return false;
+        stage_block<R, D>(stage, d, w - c.start[u], lane);
+        return true;
+    };
+    bool staged = stage_from(first, 0);
     for (int64_t w = first; w < last; ++w) {
         t = tensor_of(c, w, t);
         const View d = view_of(c, t);
-        if (R == kMomentum && w + 1 < min(last, c.start[t + 1])) prefetch_block<R, D>(d, w + 1 - c.start[t], lane);
         const float gs = gscale ? gscale[t] : 1.0f;
         const float us = uscale ? uscale[t] : 1.0f;
-        update8_block<R, D, kLut>(d, w - c.start[t], s, gs, us, sm, q, lane);
+        const bool current = staged;
+        update8_block<R, D>(d, w - c.start[t], s, gs, us, sm, q, current ? &stage : nullptr,
+                            [&] { staged = stage_from(w + 1, t); }, lane);
     }
 }
 
-// Builds the code books' tables in shared memory: bucket tables when both books are regular, else the
-// search tables (the same results, more slowly).
-template <bool kTwo>
-__device__ __forceinline__ void fill_tables(Smem8& sm, const float* __restrict__ qmap1,
-                                            const float* __restrict__ qmap2) {
+// The tables of one call: a thread per step-table entry (the first-moment table, then, with a second
+// book, the second-moment one); block 0 also writes the search tables.
+constexpr int kTableEntries = SignedStateTable::kEntries + UnsignedStateTable::kEntries;
+
+__global__ void __launch_bounds__(kThreads) build_state_tables_kernel(const float* __restrict__ qmap1,
+                                                                     const float* __restrict__ qmap2,
+                                                                     StateTables* __restrict__ tables) {
+    __shared__ OptimCodeTable books[2];
     const int j = threadIdx.x;
-    if (j == 0) sm.regular = 1;
-    for (int m = 0; m < (kTwo ? 2 : 1); ++m) {
-        const float* code = m == 0 ? qmap1 : qmap2;
-        sm.codes[m][j] = code[j];
-        bool ok = true;
-        if (j < 255) {
-            sm.thresholds[j] = lut_threshold(code, j + 1);
-            ok = lut_regular_at(code, j + 1);
-        }
-        const int negatives = __syncthreads_count(negative(code[j]));  // also orders sm.regular = 1 first
-        if (m == 0 && j == 0) sm.negatives = static_cast<uint32_t>(negatives);
-        if (!ok) sm.regular = 0;
-        for (int key = j; key < kLutEntries; key += kThreads)
-            if (!fill_lut_entry(sm.lut[m], sm.thresholds, key, m == 0 ? kSignedThresholds : kUnsignedThresholds))
-                sm.regular = 0;
-        __syncthreads();  // the thresholds are rewritten for the next book
+    fill_optim_code_table(books[0], qmap1, j);
+    if (qmap2) fill_optim_code_table(books[1], qmap2, j);
+    if (blockIdx.x == 0) {
+        fill_optim_code_table(tables->search[0], qmap1, j);
+        if (qmap2) fill_optim_code_table(tables->search[1], qmap2, j);
     }
-    if (!sm.regular) {
-        __syncthreads();  // everyone has read sm.regular before the tables overwrite the bucket tables
-        fill_optim_code_table(sm.tables[0], qmap1, j);
-        if (kTwo) fill_optim_code_table(sm.tables[1], qmap2, j);
-        __syncthreads();
+    const bool ordered = __syncthreads_and(sign_ordered_at(qmap1, j));
+    const uint32_t negatives = static_cast<uint32_t>(__syncthreads_count(negative(qmap1[j])));
+    const int i = blockIdx.x * kThreads + j;
+    if (i < SignedStateTable::kEntries) {
+        const TablePivots r = table_pivots(books[0]);
+        tables->first[i] = signed_state_entry(books[0], r, signed_table_regular(books[0], r, ordered, negatives), i);
+    } else if (qmap2 && i < kTableEntries) {
+        tables->second[i - SignedStateTable::kEntries] =
+            unsigned_state_entry(books[1], table_pivots(books[1]), i - SignedStateTable::kEntries);
     }
-}
-
-template <int R, int32_t D>
-__global__ void __launch_bounds__(kThreads, 4) update8_kernel(const DevChunk c, const Scalars s,
-                                                          const float* __restrict__ qmap1,
-                                                          const float* __restrict__ qmap2,
-                                                          const float* __restrict__ gscale,
-                                                          const float* __restrict__ uscale) {
-    extern __shared__ __align__(16) unsigned char smem_raw[];
-    Smem8& sm = *reinterpret_cast<Smem8*>(smem_raw);
-    fill_tables<two_state(R)>(sm, qmap1, qmap2);
-    if (sm.regular)
-        update8_loop<R, D, true>(c, s, sm, gscale, uscale);
-    else
-        update8_loop<R, D, false>(c, s, sm, gscale, uscale);
 }
 
 // ---- the pre-passes ------------------------------------------------------------------------------------
@@ -735,6 +825,21 @@ bnb_status grid_for(Kernel kernel, int64_t warps_wanted, unsigned* grid, size_t 
     return BNB_OK;
 }
 
+// Whether update8_kernel stages blocks on this device: its code has cp.async (sm_80 on), and the SM's
+// shared memory holds 3 blocks with their stages (an H200 does; GPUs with 100 KB per SM would drop to
+// one block, and rather load directly).
+template <typename Kernel>
+bnb_status staging_fits(Kernel kernel, size_t tables, size_t stages, bool* fits) {
+    cudaFuncAttributes attributes;
+    BNB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
+    int device = 0, per_sm = 0, reserved = 0;
+    BNB_CUDA_CHECK(cudaGetDevice(&device));
+    BNB_CUDA_CHECK(cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+    BNB_CUDA_CHECK(cudaDeviceGetAttribute(&reserved, cudaDevAttrReservedSharedMemoryPerBlock, device));
+    *fits = attributes.binaryVersion >= 80 && 3 * (tables + stages + static_cast<size_t>(reserved)) <= static_cast<size_t>(per_sm);
+    return BNB_OK;
+}
+
 bool aligned(const void* a, size_t bytes) { return reinterpret_cast<uintptr_t>(a) % bytes == 0; }
 
 // Per-tensor scratch of one call: the sums and the scales, indexed by the tensor's place in the plan.
@@ -744,6 +849,7 @@ struct Temp {
     double* psum = nullptr;
     float* gscale = nullptr;
     float* uscale = nullptr;
+    StateTables* tables = nullptr;  // 8-bit state
 };
 
 template <int R, int32_t D, int Bits>
@@ -776,6 +882,8 @@ bnb_status launch_chunk(const Plan& plan, size_t first, size_t count, const Temp
         d.vector_ok = aligned(tp.p, 16) && aligned(tp.g, 16) && aligned(tp.state1, kCodeAlign) &&
                       (!two_state(R) || aligned(tp.state2, kCodeAlign)) &&
                       (R != kAdemamix || aligned(slow, kCodeAlign));
+        d.stage_ok = Bits == 8 && aligned(tp.p, 16) && aligned(tp.g, 16) && aligned(tp.state1, 16) &&
+                     (!two_state(R) || aligned(tp.state2, 16)) && (R != kAdemamix || aligned(slow, 16));
         c.start[i + 1] = c.start[i] + tp.blocks;
     }
     const int64_t total = c.start[count];
@@ -809,12 +917,14 @@ bnb_status launch_chunk(const Plan& plan, size_t first, size_t count, const Temp
         BNB_CUDA_CHECK_LAUNCH("update32_kernel");
     } else {
         auto kernel = update8_kernel<R, D>;
-        constexpr size_t kSmem = sizeof(Smem8);
-        BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
+        bool stage = false;
+        BNB_TRY(staging_fits(kernel, kSmem8<two_state(R)>, kWarps * sizeof(Stage<D>), &stage));
+        const size_t smem = kSmem8<two_state(R)> + (stage ? kWarps * sizeof(Stage<D>) : 0);
+        BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
         BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
                                             cudaSharedmemCarveoutMaxShared));
-        BNB_TRY(grid_for(kernel, total, &grid, kSmem));
-        kernel<<<grid, kThreads, kSmem, stream>>>(c, s, plan.qmap1, plan.qmap2, gscale, uscale);
+        BNB_TRY(grid_for(kernel, total, &grid, smem));
+        kernel<<<grid, kThreads, smem, stream>>>(c, s, temp.tables, plan.qmap1, plan.qmap2, gscale, uscale, stage);
         BNB_CUDA_CHECK_LAUNCH("update8_kernel");
     }
     return BNB_OK;
@@ -844,20 +954,35 @@ bnb_status launch_rule(const Plan& plan, const Temp& temp, cudaStream_t stream) 
 bnb_status run(const Plan& plan, cudaStream_t stream) {
     const size_t count = plan.tensors.size();
     if (count == 0) return BNB_OK;
+    // One stream-ordered temporary allocation: the requantization tables (8-bit state), then the
+    // per-tensor sums and scales (pre-passes).
     Temp temp;
     void* block = nullptr;
-    if (plan.clip || plan.cap) {
-        const size_t bytes = count * (3 * sizeof(double) + 2 * sizeof(float));
+    const bool eight = plan.state_bits == 8, passes = plan.clip || plan.cap;
+    if (eight || passes) {
+        const size_t tables = eight ? sizeof(StateTables) : 0;
+        const size_t bytes = tables + (passes ? count * (3 * sizeof(double) + 2 * sizeof(float)) : 0);
         BNB_CUDA_CHECK(cudaMallocAsync(&block, bytes, stream));
-        temp.gsum = static_cast<double*>(block);
-        temp.usum = temp.gsum + count;
-        temp.psum = temp.usum + count;
-        temp.gscale = reinterpret_cast<float*>(temp.psum + count);
-        temp.uscale = temp.gscale + count;
-        cudaError_t cleared = cudaMemsetAsync(block, 0, 3 * count * sizeof(double), stream);
-        if (cleared != cudaSuccess) {
+        char* at = static_cast<char*>(block);
+        cudaError_t prepared = cudaSuccess;
+        if (eight) {
+            temp.tables = reinterpret_cast<StateTables*>(at);
+            const int entries = plan.qmap2 ? kTableEntries : SignedStateTable::kEntries;
+            build_state_tables_kernel<<<(entries + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
+                plan.qmap1, plan.qmap2, temp.tables);
+            prepared = cudaGetLastError();
+        }
+        if (passes && prepared == cudaSuccess) {
+            temp.gsum = reinterpret_cast<double*>(at + tables);
+            temp.usum = temp.gsum + count;
+            temp.psum = temp.usum + count;
+            temp.gscale = reinterpret_cast<float*>(temp.psum + count);
+            temp.uscale = temp.gscale + count;
+            prepared = cudaMemsetAsync(temp.gsum, 0, 3 * count * sizeof(double), stream);
+        }
+        if (prepared != cudaSuccess) {
             (void)cudaFreeAsync(block, stream);
-            return cuda_fail(cleared, __FILE__, __LINE__, "cudaMemsetAsync(temp)");
+            return cuda_fail(prepared, __FILE__, __LINE__, "preparing the temporary tables and sums");
         }
     }
     bnb_status status = dispatch_float_dtype("bnb_cuda_optimizer_step", plan.dtype, [&](auto tag) -> bnb_status {

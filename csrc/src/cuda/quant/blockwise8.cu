@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #include "common/arg_checks.h"
-#include "common/code_thresholds.h"
+#include "common/quant_search.h"
+#include "common/step_table.h"
 #include "cuda/entry_points.h"
 #include "cuda/quant/launch.cuh"
 #include "cuda/quant/vectors.cuh"
@@ -21,47 +22,22 @@ constexpr int kTile = kThreads * kElementsPerThread;
 constexpr int kDequantElementsPerThread = 32;
 constexpr int kDequantTile = kThreads * kDequantElementsPerThread;
 
-// The tables of the search (see common/code_thresholds.h), built once per call by
-// build_tables_kernel in a scratch buffer, from which every block of quantize_kernel copies them.
+// The search of the quantize kernel: quantize_to_code() read off its step table (common/quant_search.h),
+// built once per call by build_table_kernel in a scratch buffer, from which every block of
+// quantize_kernel copies it.
 struct SearchScratch {
-    uint8_t floors[kBuckets];
-    float thresholds[264];  // T[0..254], then NaN
+    uint32_t entries[QuantizeTable::kEntries];
 };
 
-constexpr int kFloorBlocks = kBuckets / kThreads;
-constexpr int kWarps = kThreads / 32;
-constexpr int kThresholdBlocks = (kThresholds + 1 + kWarps - 1) / kWarps;  // a warp per T[j], j <= 255
-
-// Blocks [0, kFloorBlocks): one bucket floor per thread. The others: one threshold per warp, found by
-// code_threshold()'s 32-way bisection with a lane per probe (7 steps instead of 32).
-__global__ void __launch_bounds__(kThreads) build_tables_kernel(const float* __restrict__ code,
-                                                                 SearchScratch* __restrict__ scratch) {
+// One entry per thread.
+__global__ void __launch_bounds__(kThreads) build_table_kernel(const float* __restrict__ code,
+                                                                SearchScratch* __restrict__ scratch) {
     __shared__ float table[256];
     table[threadIdx.x] = code[threadIdx.x];
     __syncthreads();
-    if (blockIdx.x < kFloorBlocks) {
-        const int b = blockIdx.x * kThreads + threadIdx.x;
-        scratch->floors[b] = bucket_floor(table, b);
-        return;
-    }
-    const int j = (blockIdx.x - kFloorBlocks) * kWarps + threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    float t = NAN;
-    if (j < kThresholds && quantize_to_code(table, INFINITY) > j) {  // else no threshold: NaN
-        uint32_t lo = ordered_key(-INFINITY), hi = ordered_key(INFINITY);  // R(-inf) = 0 <= j
-        while (hi - lo > 1) {  // warp-uniform
-            const bool above = quantize_to_code(table, key_float(probe_key(lo, hi, lane))) > j;
-            const int first = __ffs(__ballot_sync(0xffffffffu, above)) - 1;  // lane 31 probes hi: >= 0
-            const uint32_t new_hi = probe_key(lo, hi, first);
-            if (first > 0) lo = probe_key(lo, hi, first - 1);
-            hi = new_hi;
-        }
-        t = key_float(hi);
-    }
-    if (j <= kThresholds && lane == 0) {
-        scratch->thresholds[j] = t;
-        if (j == kThresholds) scratch->thresholds[j + 1] = NAN;
-    }
+    const int i = blockIdx.x * kThreads + threadIdx.x;
+    if (i < QuantizeTable::kEntries)
+        scratch->entries[i] = quantize_table_entry(table, i);
 }
 
 // How the quantization blocks of size BS lie on a tile of dtype D.
@@ -77,40 +53,56 @@ struct QuantizeShape {
     static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;           // 0 when a warp holds blocks
     // Values searched together: one row (4 for f32, 8 for 16-bit inputs).
     static constexpr int kRowsPerSearch = 1;
-    // Left alone, the compiler takes more registers than 6 blocks per SM leave on an H200 (40), and the
-    // old search lost up to a quarter of its throughput at 4 blocks; the 35 KB of search tables still
-    // let 6 blocks share an sm_90 SM (228 KB), but only 4 an sm_80 one (164 KB), where 4 blocks cap it at
-    // 64 (40 would spill). Elsewhere (0) the compiler decides.
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 900
-    static constexpr int kMinBlocksPerSm = 6;
-#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 800
-    static constexpr int kMinBlocksPerSm = 4;
-#else
-    static constexpr int kMinBlocksPerSm = 0;
-#endif
+    // 16-bit inputs load the next tile while they search this one (two 16-byte vectors per thread), at
+    // 4 blocks per SM for the registers that takes (64); f32 (four vectors, which would not fit) runs 6
+    // blocks per SM, whose 40 registers the compiler would exceed if left alone. Measured on an H200
+    // (bf16, blocksize 4096): no prefetch at 6 blocks 2060-2110 GB/s, prefetch at 5 blocks (48
+    // registers, small spills) about 2070-2260, at 4 blocks 2240-2340.
+    static constexpr bool kPrefetch = W == 8;
+    static constexpr int kMinBlocksPerSm = kPrefetch ? 4 : 6;
     static_assert(kTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
 };
 
 template <int32_t D, int BS>
 __global__ void __launch_bounds__(kThreads, QuantizeShape<D, BS>::kMinBlocksPerSm)
-    quantize_kernel(const SearchScratch* __restrict__ scratch, const typename CudaElement<D>::type* __restrict__ a,
+    quantize_kernel(const SearchScratch* __restrict__ scratch, const float* __restrict__ code, const typename CudaElement<D>::type* __restrict__ a,
                     float* __restrict__ absmax, uint8_t* __restrict__ out, int64_t n, bool aligned) {
     using S = QuantizeShape<D, BS>;
-    __shared__ alignas(16) uint8_t floors[kBuckets];
-    __shared__ ThresholdPair pairs[256];
+    __shared__ alignas(16) uint32_t entries[QuantizeTable::kEntries];
+    __shared__ float table[256];
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    for (int i = threadIdx.x; i < kBuckets / 16; i += kThreads)
-        reinterpret_cast<uint4*>(floors)[i] = __ldg(reinterpret_cast<const uint4*>(scratch->floors) + i);
-    pairs[threadIdx.x] = {scratch->thresholds[threadIdx.x], scratch->thresholds[threadIdx.x + 1]};
+    static_assert(QuantizeTable::kEntries % 4 == 0, "the table moves in 16-byte vectors");
+    for (int i = threadIdx.x; i < QuantizeTable::kEntries / 4; i += kThreads)
+        reinterpret_cast<uint4*>(entries)[i] = __ldg(reinterpret_cast<const uint4*>(scratch->entries) + i);
+    table[threadIdx.x] = __ldg(code + threadIdx.x);
     __syncthreads();
     const int lane = threadIdx.x % 32;
     const int warp = threadIdx.x / 32;
 
+    uint4 ahead[S::kPrefetch ? S::kRows : 1];  // the thread's vectors of the next tile, when whole
+    auto fetch = [&](int64_t tile) {
+        if constexpr (S::kPrefetch) {
+            if (!aligned || (tile + 1) * kTile > n) return false;
+#pragma unroll
+            for (int r = 0; r < S::kRows; ++r)
+                ahead[r] = load_raw<D>(a, tile * kTile + threadIdx.x * S::W + r * S::kRow);
+            return true;
+        } else {
+            return false;
+        }
+    };
+    bool fetched = fetch(blockIdx.x);
     for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
         const int64_t first = tile * kTile + threadIdx.x * S::W;
         float x[S::kRows][S::W];
 #pragma unroll
-        for (int r = 0; r < S::kRows; ++r) load_floats<D>(a, first + r * S::kRow, n, aligned, x[r]);
+        for (int r = 0; r < S::kRows; ++r) {
+            if (fetched)
+                unpack_floats<D>(ahead[S::kPrefetch ? r : 0], x[r]);
+            else
+                load_floats<D>(a, first + r * S::kRow, n, aligned, x[r]);
+        }
+        fetched = fetch(tile + gridDim.x);
 
         // Block maxima (NaN ignored, as fmaxf does): in the thread, across lanes, then across warps.
         float m[S::kGroups];
@@ -148,11 +140,11 @@ __global__ void __launch_bounds__(kThreads, QuantizeShape<D, BS>::kMinBlocksPerS
         for (int r0 = 0; r0 < S::kRows; r0 += S::kRowsPerSearch) {
             constexpr int kValues = S::kRowsPerSearch * S::W;
             float y[kValues];
-            int q[kValues];
+            uint32_t q[kValues];
 #pragma unroll
             for (int i = 0; i < kValues; ++i)
                 y[i] = x[r0 + i / S::W][i % S::W] * scale[(r0 + i / S::W) / S::kRowsPerBlock];
-            bucket_search(floors, pairs, y, q);
+            step_lookup<QuantizeTable>(entries, y, q, [&](int i) -> uint32_t { return quantize_or_nan(table, y[i]); });
 #pragma unroll
             for (int r = r0; r < r0 + S::kRowsPerSearch; ++r) {
                 Codes<S::W> codes;
@@ -200,14 +192,14 @@ __global__ void __launch_bounds__(kThreads)
 template <int32_t D, int BS>
 bnb_status launch_quantize(const float* code, const void* A, float* absmax, uint8_t* out, int64_t n,
                            SearchScratch* scratch, cudaStream_t stream) {
-    build_tables_kernel<<<kFloorBlocks + kThresholdBlocks, kThreads, 0, stream>>>(code, scratch);
-    BNB_CUDA_CHECK_LAUNCH("build_tables_kernel");
+    build_table_kernel<<<(QuantizeTable::kEntries + kThreads - 1) / kThreads, kThreads, 0, stream>>>(code, scratch);
+    BNB_CUDA_CHECK_LAUNCH("build_table_kernel");
     auto kernel = quantize_kernel<D, BS>;
     unsigned grid = 0;
     BNB_TRY(resident_grid(kernel, (n - 1) / kTile + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(out) % kVectorWidth<D> == 0;
-    kernel<<<grid, kThreads, 0, stream>>>(scratch, static_cast<const typename CudaElement<D>::type*>(A), absmax,
+    kernel<<<grid, kThreads, 0, stream>>>(scratch, code, static_cast<const typename CudaElement<D>::type*>(A), absmax,
                                           out, n, aligned);
     BNB_CUDA_CHECK_LAUNCH("quantize_kernel");
     return BNB_OK;

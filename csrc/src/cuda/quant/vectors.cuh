@@ -65,16 +65,27 @@ struct CudaElement<BNB_BF16> {
 template <int32_t D>
 constexpr int kVectorWidth = 16 / sizeof(typename CudaElement<D>::type);
 
-// x = a[i .. i + W) as floats, 0 past n. Read once, so the load is marked evict-first.
+// The 16 bytes at a + i (16-byte aligned). Read once, so the load is marked evict-first.
+template <int32_t D>
+__device__ uint4 load_raw(const typename CudaElement<D>::type* a, int64_t i) {
+    return __ldcs(reinterpret_cast<const uint4*>(a + i));
+}
+
+// The W elements of dtype D in raw, as floats.
+template <int32_t D, int W = kVectorWidth<D>>
+__device__ void unpack_floats(uint4 raw, float (&x)[W]) {
+    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) CudaElement<D>::unpack(words[k], x + k * (W / 4));
+}
+
+// x = a[i .. i + W) as floats, 0 past n.
 template <int32_t D, int W = kVectorWidth<D>>
 __device__ void load_floats(const typename CudaElement<D>::type* a, int64_t i, int64_t n, bool aligned,
                             float (&x)[W]) {
     using E = CudaElement<D>;
     if (aligned && i + W <= n) {
-        uint4 raw = __ldcs(reinterpret_cast<const uint4*>(a + i));
-        const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
-#pragma unroll
-        for (int k = 0; k < 4; ++k) E::unpack(words[k], x + k * (W / 4));
+        unpack_floats<D>(load_raw<D>(a, i), x);
     } else {
 #pragma unroll
         for (int v = 0; v < W; ++v) x[v] = i + v < n ? E::to_float(a[i + v]) : 0.0f;
