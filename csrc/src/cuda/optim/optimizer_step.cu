@@ -21,8 +21,8 @@
 //   percentile < 100: sums_kernel<kGradNorm>, then clip_kernel (history, gnorm_scale per tensor);
 //   max_unorm > 0:    sums_kernel<kUpdateNorm>, then cap_kernel (scratch, update scale per tensor);
 //   always:           update32_kernel or update8_kernel.
-// The per-tensor sums are doubles and scales floats in one stream-ordered temporary allocation, made
-// only when a pre-pass runs.
+// The 8-bit tables, the per-tensor sums (doubles) and scales (floats) share one stream-ordered temporary
+// allocation per call.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
