@@ -276,7 +276,8 @@ void test_large(const Maps& maps) {
         }
 }
 
-// Code books the bucket tables cannot represent: the kernels fall back to the search, same bits.
+// Code books that strain the step tables (two codes one ulp apart; 256 codes in [0.5, 0.6], whose buckets
+// hold many steps and fall back to the search): the same bits as the CPU.
 void test_irregular_maps() {
     Random rng(35);
     Maps maps;
