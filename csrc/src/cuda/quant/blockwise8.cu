@@ -59,7 +59,11 @@ struct QuantizeShape {
     // (bf16, blocksize 4096): no prefetch at 6 blocks 2060-2110 GB/s, prefetch at 5 blocks (48
     // registers, small spills) about 2070-2260, at 4 blocks 2240-2340.
     static constexpr bool kPrefetch = W == 8;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 750
+    static constexpr int kMinBlocksPerSm = 4;  // an sm_75 SM holds 1024 threads
+#else
     static constexpr int kMinBlocksPerSm = kPrefetch ? 4 : 6;
+#endif
     static_assert(kTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
 };
 
