@@ -50,12 +50,7 @@ extern "C" BNB_API bnb_status bnb_cpu_quantize_blockwise(int32_t dtype, const fl
         return bnb::dispatch_float_dtype("bnb_cpu_quantize_blockwise", dtype, [&](auto tag) -> bnb_status {
             constexpr int32_t D = decltype(tag)::value;
             BNB_CHECK_ARG(blocksize >= 1, "blocksize must be >= 1, got %lld", static_cast<long long>(blocksize));
-            BNB_CHECK_COUNT(n);
-            if (n == 0) return BNB_OK;
-            BNB_CHECK_NOT_NULL(code);
-            BNB_CHECK_NOT_NULL(A);
-            BNB_CHECK_NOT_NULL(absmax);
-            BNB_CHECK_NOT_NULL(out);
+            BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
             auto a = static_cast<const typename bnb::CpuElement<D>::type*>(A);
             bnb::parallel_for((n - 1) / blocksize + 1, blocks_per_thread(blocksize), [&](int64_t first, int64_t last) {
                 quantize_blocks<D>(code, a, absmax, out, blocksize, n, first, last);
@@ -72,12 +67,7 @@ extern "C" BNB_API bnb_status bnb_cpu_dequantize_blockwise(int32_t dtype, const 
         return bnb::dispatch_float_dtype("bnb_cpu_dequantize_blockwise", dtype, [&](auto tag) -> bnb_status {
             constexpr int32_t D = decltype(tag)::value;
             BNB_CHECK_ARG(blocksize >= 1, "blocksize must be >= 1, got %lld", static_cast<long long>(blocksize));
-            BNB_CHECK_COUNT(n);
-            if (n == 0) return BNB_OK;
-            BNB_CHECK_NOT_NULL(code);
-            BNB_CHECK_NOT_NULL(A);
-            BNB_CHECK_NOT_NULL(absmax);
-            BNB_CHECK_NOT_NULL(out);
+            BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
             auto o = static_cast<typename bnb::CpuElement<D>::type*>(out);
             bnb::parallel_for((n - 1) / blocksize + 1, blocks_per_thread(blocksize), [&](int64_t first, int64_t last) {
                 dequantize_blocks<D>(code, A, absmax, o, blocksize, n, first, last);

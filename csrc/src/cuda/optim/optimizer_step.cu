@@ -32,6 +32,7 @@
 #include "common/half_convert.h"
 #include "common/optim_plan.h"
 #include "cuda/cuda_check.h"
+#include "cuda/elements.cuh"
 #include "cuda/entry_points.h"
 
 namespace bnb {
@@ -71,50 +72,6 @@ struct DevAux {
     int32_t count;
 };
 
-// ---- element types -------------------------------------------------------------------------------
-
-template <int32_t D>
-struct Dev;
-
-template <>
-struct Dev<BNB_F32> {
-    using T = float;
-    __device__ static float load(const T* a, int64_t i) { return a[i]; }
-    __device__ static void store(T* a, int64_t i, float v) { a[i] = v; }
-    __device__ static void unpack(uint32_t w, float* x) { x[0] = __uint_as_float(w); }
-    __device__ static uint32_t pack(const float* x) { return __float_as_uint(x[0]); }
-};
-
-template <>
-struct Dev<BNB_F16> {
-    using T = __half;
-    __device__ static float load(const T* a, int64_t i) { return __half2float(a[i]); }
-    __device__ static void store(T* a, int64_t i, float v) { a[i] = __float2half_rn(v); }
-    __device__ static void unpack(uint32_t w, float* x) {
-        x[0] = __half2float(__ushort_as_half(static_cast<unsigned short>(w & 0xffffu)));
-        x[1] = __half2float(__ushort_as_half(static_cast<unsigned short>(w >> 16)));
-    }
-    __device__ static uint32_t pack(const float* x) {
-        return static_cast<uint32_t>(__half_as_ushort(__float2half_rn(x[0]))) |
-               (static_cast<uint32_t>(__half_as_ushort(__float2half_rn(x[1]))) << 16);
-    }
-};
-
-template <>
-struct Dev<BNB_BF16> {
-    using T = __nv_bfloat16;
-    __device__ static float load(const T* a, int64_t i) { return __bfloat162float(a[i]); }
-    __device__ static void store(T* a, int64_t i, float v) { a[i] = __float2bfloat16_rn(v); }
-    __device__ static void unpack(uint32_t w, float* x) {
-        x[0] = __uint_as_float(w << 16);
-        x[1] = __uint_as_float(w & 0xffff0000u);
-    }
-    __device__ static uint32_t pack(const float* x) {
-        return static_cast<uint32_t>(__bfloat16_as_ushort(__float2bfloat16_rn(x[0]))) |
-               (static_cast<uint32_t>(__bfloat16_as_ushort(__float2bfloat16_rn(x[1]))) << 16);
-    }
-};
-
 // Rounding through the parameter dtype (common/optim_math.h's Rnd), on the device with the CUDA
 // conversions, on the host (never used there) with the identical software ones.
 template <int32_t D>
@@ -145,29 +102,21 @@ struct GpuRound<BNB_BF16> {
 // How a warp's 256 elements lie on its lanes for dtype D: kRows rows of W elements per lane.
 template <int32_t D>
 struct Layout {
-    static constexpr int W = 16 / sizeof(typename Dev<D>::T);
+    static constexpr int W = 16 / sizeof(typename CudaElement<D>::type);
     static constexpr int kRows = 256 / (32 * W);
     __device__ static int offset(int lane, int r) { return r * 32 * W + lane * W; }
 };
 
 // W values of dtype D at a + i (16-byte aligned), as floats.
-template <int32_t D, bool kStreaming>
-__device__ __forceinline__ void load_vector(const typename Dev<D>::T* a, int64_t i, float* x) {
+template <int32_t D, bool kStreaming, int W>
+__device__ __forceinline__ void load_vector(const typename CudaElement<D>::type* a, int64_t i, float (&x)[W]) {
     const uint4* address = reinterpret_cast<const uint4*>(a + i);
-    const uint4 raw = kStreaming ? __ldcs(address) : *address;
-    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
-    constexpr int kPerWord = Layout<D>::W / 4;
-#pragma unroll
-    for (int k = 0; k < 4; ++k) Dev<D>::unpack(words[k], x + k * kPerWord);
+    unpack_floats<D>(kStreaming ? __ldcs(address) : *address, x);
 }
 
-template <int32_t D>
-__device__ __forceinline__ void store_vector(typename Dev<D>::T* a, int64_t i, const float* x) {
-    constexpr int kPerWord = Layout<D>::W / 4;
-    uint32_t words[4];
-#pragma unroll
-    for (int k = 0; k < 4; ++k) words[k] = Dev<D>::pack(x + k * kPerWord);
-    *reinterpret_cast<uint4*>(a + i) = make_uint4(words[0], words[1], words[2], words[3]);
+template <int32_t D, int W>
+__device__ __forceinline__ void store_vector(typename CudaElement<D>::type* a, int64_t i, const float (&x)[W]) {
+    *reinterpret_cast<uint4*>(a + i) = pack_floats<D>(x);
 }
 
 // W (4 or 8) floats of 32-bit state.
@@ -276,9 +225,9 @@ __device__ __forceinline__ View view_of(const DevChunk& c, int t) {
 template <int R, int32_t D>
 __device__ __forceinline__ void update32_block(const View& d, int64_t b, const Scalars& s, float gs, float us,
                                                int lane) {
-    using E = Dev<D>;
+    using E = CudaElement<D>;
     using L = Layout<D>;
-    using T = typename E::T;
+    using T = typename E::type;
     constexpr int W = L::W;
     T* p = static_cast<T*>(d.p);
     const T* g = static_cast<const T*>(d.g);
@@ -316,10 +265,10 @@ __device__ __forceinline__ void update32_block(const View& d, int64_t b, const S
     }
     const int64_t end = min(d.n, base + kBlock);
     for (int64_t i = base + lane; i < end; i += 32) {
-        float pv = E::load(p, i), mv = m[i];
+        float pv = E::to_float(p[i]), mv = m[i];
         float vv = two_state(R) ? v[i] : 0.0f, m2v = R == kAdemamix ? m2[i] : 0.0f;
-        update32<R, GpuRound<D>>(s, d.k, gs, us, E::load(g, i), pv, mv, vv, m2v);
-        E::store(p, i, pv);
+        update32<R, GpuRound<D>>(s, d.k, gs, us, E::to_float(g[i]), pv, mv, vv, m2v);
+        p[i] = E::from_float(pv);
         m[i] = mv;
         if (two_state(R)) v[i] = vv;
         if (R == kAdemamix) m2[i] = m2v;
@@ -409,8 +358,8 @@ struct Requantizer {
 // prefetch of the block after the staged one, measured 3-10% slower.
 template <int32_t D>
 struct Stage {
-    typename Dev<D>::T g[kBlock];
-    typename Dev<D>::T p[kBlock];
+    typename CudaElement<D>::type g[kBlock];
+    typename CudaElement<D>::type p[kBlock];
     uint8_t codes[3][kBlock];  // state1, state2, AdEMAMix's slow state
     float absmax[4];           // of the three states (the last is padding)
 };
@@ -438,7 +387,7 @@ __device__ __forceinline__ void copy_async4(void* to_shared, const void* from_gl
 // Starts copying state block b of d (stageable) into st: 16 bytes per copy, the warp's lanes side by side.
 template <int R, int32_t D>
 __device__ __forceinline__ void stage_block(Stage<D>& st, const View& d, int64_t b, int lane) {
-    using T = typename Dev<D>::T;
+    using T = typename CudaElement<D>::type;
     constexpr int kChunks = kBlock * static_cast<int>(sizeof(T)) / 16;  // per parameter-sized array
     const int64_t base = b * kBlock;
 #pragma unroll
@@ -473,9 +422,9 @@ template <int R, int32_t D, class StageNext>
 __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Scalars& s, float gs, float us,
                                               const Smem8& sm, const Requantizer& q, const Stage<D>* staged,
                                               StageNext stage_next, int lane) {
-    using E = Dev<D>;
+    using E = CudaElement<D>;
     using L = Layout<D>;
-    using T = typename E::T;
+    using T = typename E::type;
     constexpr int W = L::W;
     constexpr int kRows = L::kRows;
     constexpr bool kTwo = two_state(R);
@@ -525,8 +474,8 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
             for (int j = 0; j < W; ++j) {
                 const int64_t i = base + L::offset(lane, r) + j;
                 const bool real = i < d.n;
-                gv[r][j] = real ? E::load(g, i) : 0.0f;
-                pv[r][j] = real ? E::load(p, i) : 0.0f;
+                gv[r][j] = real ? E::to_float(g[i]) : 0.0f;
+                pv[r][j] = real ? E::to_float(p[i]) : 0.0f;
                 const int shift = 8 * (j % 4);
                 q1[r][j / 4] |= static_cast<uint32_t>(real ? c1[i] : kPadCode1) << shift;
                 if (kTwo) q2[r][j / 4] |= static_cast<uint32_t>(real ? c2[i] : kPadCode2) << shift;
@@ -569,7 +518,7 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
         for (int r = 0; r < kRows; ++r)
 #pragma unroll
             for (int j = 0; j < W; ++j)
-                if (base + L::offset(lane, r) + j < d.n) E::store(p, base + L::offset(lane, r) + j, pv[r][j]);
+                if (base + L::offset(lane, r) + j < d.n) p[base + L::offset(lane, r) + j] = E::from_float(pv[r][j]);
     }
     max1 = warp_max(max1);
     if (kTwo) max2 = warp_max(max2);
@@ -705,8 +654,8 @@ __global__ void __launch_bounds__(kThreads) sums_kernel(const DevChunk c, const 
                                                        const float* __restrict__ qmap2,
                                                        const float* __restrict__ gscale, double* sum_a,
                                                        double* sum_b) {
-    using E = Dev<D>;
-    using T = typename E::T;
+    using E = CudaElement<D>;
+    using T = typename E::type;
     __shared__ float q1s[256], q2s[256];
     if (P == kUpdateNorm && Bits == 8) {
         q1s[threadIdx.x] = qmap1[threadIdx.x];
@@ -741,7 +690,7 @@ __global__ void __launch_bounds__(kThreads) sums_kernel(const DevChunk c, const 
         const int64_t end = min(d.n, (b + 1) * kBlock);
         if (P == kGradNorm) {
             for (int64_t i = b * kBlock + lane; i < end; i += 32) {
-                const double x = E::load(g, i);
+                const double x = E::to_float(g[i]);
                 a += x * x;
             }
             continue;
@@ -751,9 +700,9 @@ __global__ void __launch_bounds__(kThreads) sums_kernel(const DevChunk c, const 
         const float old1 = Bits == 8 ? d.absmax1[b] : 0.0f;
         const float old2 = Bits == 8 && two_state(R) ? d.absmax2[b] : 0.0f;
         for (int64_t i = b * kBlock + lane; i < end; i += 32) {
-            const float pv = E::load(p, i);
+            const float pv = E::to_float(p[i]);
             bsum += static_cast<double>(pv) * pv;
-            const float graw = E::load(g, i);
+            const float graw = E::to_float(g[i]);
             float u2;
             if (Bits == 32) {
                 const float m = static_cast<const float*>(d.state1)[i];
@@ -861,7 +810,7 @@ bnb_status launch_chunk(const Plan& plan, size_t first, size_t count, const Temp
     DevAux aux;
     memset(&aux, 0, sizeof aux);
     aux.count = static_cast<int32_t>(count);
-    constexpr size_t kParam = sizeof(typename Dev<D>::T);
+    constexpr size_t kParam = sizeof(typename CudaElement<D>::type);
     constexpr size_t kCodeAlign = Bits == 8 ? 16 / kParam : 16;  // W codes, or 16-byte float vectors
     for (size_t i = 0; i < count; ++i) {
         const TensorPlan& tp = plan.tensors[first + i];

@@ -232,12 +232,7 @@ bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, co
         const char* function = "bnb_cuda_quantize_blockwise";
         return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
             return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
-                BNB_CHECK_COUNT(n);
-                if (n == 0) return BNB_OK;
-                BNB_CHECK_NOT_NULL(code);
-                BNB_CHECK_NOT_NULL(A);
-                BNB_CHECK_NOT_NULL(absmax);
-                BNB_CHECK_NOT_NULL(out);
+                BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
                 // The search tables live in a scratch buffer for the length of the call; stream-ordered
                 // allocation, so the host never waits.
                 cudaStream_t s = static_cast<cudaStream_t>(stream);
@@ -262,12 +257,7 @@ bnb_status bnbk_bnb_cuda_dequantize_blockwise(int32_t dtype, const float* code, 
         const char* function = "bnb_cuda_dequantize_blockwise";
         return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
             return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
-                BNB_CHECK_COUNT(n);
-                if (n == 0) return BNB_OK;
-                BNB_CHECK_NOT_NULL(code);
-                BNB_CHECK_NOT_NULL(A);
-                BNB_CHECK_NOT_NULL(absmax);
-                BNB_CHECK_NOT_NULL(out);
+                BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
                 return bnb::launch_dequantize<decltype(dtype_tag)::value>(
                     code, A, absmax, out, __builtin_ctz(decltype(bs)::value), n, static_cast<cudaStream_t>(stream));
             });
