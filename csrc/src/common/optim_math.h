@@ -224,11 +224,12 @@ struct Pending {
 };
 
 // Two-state rules (kAdam, kAdemamix). A NaN or infinite gradient zeroes the states and leaves p alone;
-// a skipped element keeps its dequantized states.
-template <int R>
+// a skipped element keeps its dequantized states. kPlain: the caller knows that g_raw is finite and not
+// skipped, so the selects for those cases fall away.
+template <int R, bool kPlain = false>
 BNB_HD inline Pending stage1_two_state(const Scalars& s, float gs, float g_raw, float& m, float& v, float& m2) {
-    const bool finite = is_finite(g_raw);
-    const bool keep = skipped(s, R, g_raw);
+    const bool finite = kPlain || is_finite(g_raw);
+    const bool keep = !kPlain && skipped(s, R, g_raw);
     const float g = g_raw * gs;
     const float nv = v * s.beta2 + (s.one_minus_beta2 * g) * g;
     const float nm = m * s.beta1 + s.one_minus_beta1 * g;
@@ -241,16 +242,23 @@ BNB_HD inline Pending stage1_two_state(const Scalars& s, float gs, float g_raw, 
     return Pending{0.0f, finite && !keep};
 }
 
-// The square root whose reciprocal divides the 8-bit update (kAdam: of v; kRmsprop, kAdagrad: of the
-// state), and the denominator made from it.
+// The rules whose 8-bit update divides by sqrt(root_input8) + denominator_term8: kAdam (the root of v),
+// kRmsprop and kAdagrad (the root of the state).
+BNB_HD constexpr bool divides8(int rule) { return rule == kAdam || rule == kRmsprop || rule == kAdagrad; }
+
 template <int R>
 BNB_HD inline float root_input8(float m, float v) {
     return R == kAdam ? v : m;
 }
 
 template <int R>
+BNB_HD inline float denominator_term8(const Scalars& s, const StepConstants& k) {
+    return R == kAdam ? k.eps_c2 : s.eps;
+}
+
+template <int R>
 BNB_HD inline float denominator8(const Scalars& s, const StepConstants& k, float root) {
-    return R == kAdam ? root + k.eps_c2 : root + s.eps;
+    return root + denominator_term8<R>(s, k);
 }
 
 // stage 2 given inv = 1 / denominator8(sqrtf(root_input8)) (upstream's __fdividef(a, b) = a * (1 / b)).
@@ -279,11 +287,11 @@ BNB_HD inline void stage2_two_state(const Scalars& s, const StepConstants& k, fl
 }
 
 // One-state rules (kMomentum, kRmsprop, kAdagrad, kLion); no NaN guard. p may change here (Lion's
-// decoupled weight decay). A skipped element keeps its dequantized state.
-template <int R, class Rnd>
+// decoupled weight decay). A skipped element keeps its dequantized state. kPlain: g_raw is not skipped.
+template <int R, class Rnd, bool kPlain = false>
 BNB_HD inline Pending stage1_one_state(const Scalars& s, const StepConstants& k, float gs, float g_raw, float& p,
                                        float& m) {
-    const bool keep = skipped(s, R, g_raw);
+    const bool keep = !kPlain && skipped(s, R, g_raw);
     const bool wd = s.weight_decay > 0.0f;
     float g = g_raw * gs;
     Pending e{0.0f, !keep};
@@ -326,8 +334,7 @@ BNB_HD inline void stage2_one_state_inv(const Scalars& s, float us, const Pendin
 template <int R, class Rnd>
 BNB_HD inline void stage2_one_state(const Scalars& s, const StepConstants& k, float us, const Pending& e, float g_raw,
                                     float& p, float m) {
-    const bool divides = R == kRmsprop || R == kAdagrad;
-    const float inv = divides ? 1.0f / denominator8<R>(s, k, sqrtf(root_input8<R>(m, 0.0f))) : 0.0f;
+    const float inv = divides8(R) ? 1.0f / denominator8<R>(s, k, sqrtf(root_input8<R>(m, 0.0f))) : 0.0f;
     stage2_one_state_inv<R, Rnd>(s, us, e, g_raw, p, m, inv);
 }
 

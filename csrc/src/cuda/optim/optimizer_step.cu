@@ -28,12 +28,14 @@
 #include <stdint.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "common/half_convert.h"
 #include "common/optim_plan.h"
 #include "cuda/cuda_check.h"
 #include "cuda/elements.cuh"
 #include "cuda/entry_points.h"
+#include "cuda/rounded_roots.cuh"
 
 namespace bnb {
 namespace optim {
@@ -114,9 +116,11 @@ __device__ __forceinline__ void load_vector(const typename CudaElement<D>::type*
     unpack_floats<D>(kStreaming ? __ldcs(address) : *address, x);
 }
 
+// One 16-byte store, which the compiler may not split (a plain uint4 store was split into four 4-byte
+// ones where it shared its address with the element-wise tail path).
 template <int32_t D, int W>
 __device__ __forceinline__ void store_vector(typename CudaElement<D>::type* a, int64_t i, const float (&x)[W]) {
-    *reinterpret_cast<uint4*>(a + i) = pack_floats<D>(x);
+    __stwb(reinterpret_cast<uint4*>(a + i), pack_floats<D>(x));
 }
 
 // W (4 or 8) floats of 32-bit state.
@@ -161,10 +165,17 @@ __device__ __forceinline__ void store_codes(uint8_t* a, int64_t i, const uint32_
 
 __device__ __forceinline__ int code_at(const uint32_t* words, int v) { return (words[v / 4] >> (8 * (v % 4))) & 0xff; }
 
-__device__ __forceinline__ float warp_max(float v) {
+// The warp's maximum of the lanes' running block maxima (absmax_add()'s: each +0 to +inf, or absmax_init()'s
+// -FLT_MAX for a lane of NaNs). Those floats order as their bits read as signed integers, so from sm_80
+// on one integer reduction replaces five shuffles.
+__device__ __forceinline__ float warp_absmax(float v) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    return __int_as_float(__reduce_max_sync(kFull, __float_as_int(v)));
+#else
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(kFull, v, o));
     return v;
+#endif
 }
 
 __device__ __forceinline__ double warp_sum(double v) {
@@ -414,6 +425,31 @@ __device__ __forceinline__ void wait_staged() {
     __syncwarp();
 }
 
+// Whether every gradient of the lane is plain for stage 1 (kPlain): not skipped (skip_zeros off; AdEMAMix
+// never skips) and, for the two-state rules, finite. Finiteness is one chain of g * 0 + probe on the FMA
+// pipe, NaN exactly when some g is infinite or NaN (the integer and logic pipe is this kernel's busiest).
+template <int R, int kRows, int W>
+__device__ __forceinline__ bool lane_plain(const Scalars& s, const float (&g)[kRows][W]) {
+    if (s.skip_zeros && R != kAdemamix) return false;
+    if (!two_state(R)) return true;
+    float probe = 0.0f;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+#pragma unroll
+        for (int j = 0; j < W; ++j) probe = __fmaf_rn(g[r][j], 0.0f, probe);
+    return probe == probe;
+}
+
+// Stage 2 of one element: the parameter update, given inv = 1 / denominator8 for the rules that divide.
+template <int R, int32_t D>
+__device__ __forceinline__ void update_parameter(const Scalars& s, const StepConstants& k, float us, const Pending& e,
+                                                 float g, float& p, float m, float v, float m2, float inv) {
+    if (two_state(R))
+        stage2_two_state_inv<R, GpuRound<D>>(s, k, us, e, p, m, v, m2, inv);
+    else
+        stage2_one_state_inv<R, GpuRound<D>>(s, us, e, g, p, m, inv);
+}
+
 // One 8-bit state block: load, stage 1, the block's new absmax (all 256 lanes, those past n with the
 // padding values), stage 2, requantization.
 // staged: the block's copy in shared memory, or null to load it from global memory. stage_next() runs
@@ -490,26 +526,49 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
     }
     stage_next();
 
-    // Pass 1: states and parameter (the parameter update does not need the new absmax).
+    // Pass 1: states and parameter (the parameter update does not need the new absmax). Rules that divide
+    // by a root take the roots and reciprocals of the lane's elements together (rounded_roots.cuh).
+    // Warps whose gradients are all plain (lane_plain()) take a copy without the selects for the others.
     float max1 = absmax_init(), max2 = absmax_init(), max3 = absmax_init();
+    auto pass1 = [&](auto plain) {
+        constexpr bool kPlain = decltype(plain)::value;
+        Pending e[kRows][W];
 #pragma unroll
-    for (int r = 0; r < kRows; ++r)
+        for (int r = 0; r < kRows; ++r)
 #pragma unroll
-        for (int j = 0; j < W; ++j) {
-            m[r][j] = sm.codes[0][code_at(q1[r], j)] * old1;
-            v[r][j] = kTwo ? sm.codes[1][code_at(q2[r], j)] * old2 : 0.0f;
-            m2[r][j] = kSlow ? sm.codes[0][code_at(q3[r], j)] * old3 : 0.0f;
-            if (kTwo) {
-                const Pending e = stage1_two_state<R>(s, gs, gv[r][j], m[r][j], v[r][j], m2[r][j]);
-                stage2_two_state<R, GpuRound<D>>(s, d.k, us, e, pv[r][j], m[r][j], v[r][j], m2[r][j]);
-            } else {
-                const Pending e = stage1_one_state<R, GpuRound<D>>(s, d.k, gs, gv[r][j], pv[r][j], m[r][j]);
-                stage2_one_state<R, GpuRound<D>>(s, d.k, us, e, gv[r][j], pv[r][j], m[r][j]);
+            for (int j = 0; j < W; ++j) {
+                m[r][j] = sm.codes[0][code_at(q1[r], j)] * old1;
+                v[r][j] = kTwo ? sm.codes[1][code_at(q2[r], j)] * old2 : 0.0f;
+                m2[r][j] = kSlow ? sm.codes[0][code_at(q3[r], j)] * old3 : 0.0f;
+                if (kTwo)
+                    e[r][j] = stage1_two_state<R, kPlain>(s, gs, gv[r][j], m[r][j], v[r][j], m2[r][j]);
+                else
+                    e[r][j] = stage1_one_state<R, GpuRound<D>, kPlain>(s, d.k, gs, gv[r][j], pv[r][j], m[r][j]);
+                if (!divides8(R))
+                    update_parameter<R, D>(s, d.k, us, e[r][j], gv[r][j], pv[r][j], m[r][j], v[r][j], m2[r][j], 0.0f);
+                max1 = absmax_add(max1, m[r][j]);
+                if (kTwo) max2 = absmax_add(max2, v[r][j]);
+                if (kSlow) max3 = absmax_add(max3, m2[r][j]);
             }
-            max1 = absmax_add(max1, m[r][j]);
-            if (kTwo) max2 = absmax_add(max2, v[r][j]);
-            if (kSlow) max3 = absmax_add(max3, m2[r][j]);
+        if (divides8(R)) {
+            float root[kRows * W], inv[kRows * W];
+#pragma unroll
+            for (int r = 0; r < kRows; ++r)
+#pragma unroll
+                for (int j = 0; j < W; ++j) root[r * W + j] = root_input8<R>(m[r][j], v[r][j]);
+            inverse_root_sums(root, denominator_term8<R>(s, d.k), inv);
+#pragma unroll
+            for (int r = 0; r < kRows; ++r)
+#pragma unroll
+                for (int j = 0; j < W; ++j)
+                    update_parameter<R, D>(s, d.k, us, e[r][j], gv[r][j], pv[r][j], m[r][j], v[r][j], m2[r][j],
+                                           inv[r * W + j]);
         }
+    };
+    if (__all_sync(kFull, lane_plain<R>(s, gv)))  // per warp: mixed lanes would run both copies
+        pass1(std::true_type{});
+    else
+        pass1(std::false_type{});
     if (vector) {
 #pragma unroll
         for (int r = 0; r < kRows; ++r) store_vector<D>(p, base + L::offset(lane, r), pv[r]);
@@ -520,9 +579,9 @@ __device__ __forceinline__ void update8_block(const View& d, int64_t b, const Sc
             for (int j = 0; j < W; ++j)
                 if (base + L::offset(lane, r) + j < d.n) p[base + L::offset(lane, r) + j] = E::from_float(pv[r][j]);
     }
-    max1 = warp_max(max1);
-    if (kTwo) max2 = warp_max(max2);
-    if (kSlow) max3 = warp_max(max3);
+    max1 = warp_absmax(max1);
+    if (kTwo) max2 = warp_absmax(max2);
+    if (kSlow) max3 = warp_absmax(max3);
     if (lane == 0) {
         d.absmax1[b] = max1;
         if (kTwo) d.absmax2[b] = max2;
