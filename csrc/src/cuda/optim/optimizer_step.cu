@@ -673,9 +673,11 @@ __global__ void __launch_bounds__(kThreads, 3) update8_kernel(const DevChunk c, 
     }
 }
 
-// The tables of one call: a thread per step-table entry (the first-moment table, then, with a second
-// book, the second-moment one); block 0 also writes the search tables.
-constexpr int kTableEntries = SignedStateTable::kEntries + UnsignedStateTable::kEntries;
+// The tables of one call: a thread per step-table entry, padding included (the first-moment table, then,
+// with a second book, the second-moment one; update8_kernel copies whole 16-byte vectors, so the padding
+// is written too, as fallback entries); block 0 also writes the search tables.
+constexpr int kFirstVectors = kVectors<SignedStateTable::kEntries>;
+constexpr int kTableEntries = kFirstVectors + kVectors<UnsignedStateTable::kEntries>;
 
 __global__ void __launch_bounds__(kThreads) build_state_tables_kernel(const float* __restrict__ qmap1,
                                                                      const float* __restrict__ qmap2,
@@ -691,12 +693,14 @@ __global__ void __launch_bounds__(kThreads) build_state_tables_kernel(const floa
     const bool ordered = __syncthreads_and(sign_ordered_at(qmap1, j));
     const uint32_t negatives = static_cast<uint32_t>(__syncthreads_count(negative(qmap1[j])));
     const int i = blockIdx.x * kThreads + j;
-    if (i < SignedStateTable::kEntries) {
+    if (i < kFirstVectors) {
         const TablePivots r = table_pivots(books[0]);
-        tables->first[i] = signed_state_entry(books[0], r, signed_table_regular(books[0], r, ordered, negatives), i);
+        const bool regular = signed_table_regular(books[0], r, ordered, negatives);
+        tables->first[i] = i < SignedStateTable::kEntries ? signed_state_entry(books[0], r, regular, i) : kStepFallback;
     } else if (qmap2 && i < kTableEntries) {
-        tables->second[i - SignedStateTable::kEntries] =
-            unsigned_state_entry(books[1], table_pivots(books[1]), i - SignedStateTable::kEntries);
+        const int k = i - kFirstVectors;
+        tables->second[k] =
+            k < UnsignedStateTable::kEntries ? unsigned_state_entry(books[1], table_pivots(books[1]), k) : kStepFallback;
     }
 }
 
@@ -975,7 +979,7 @@ bnb_status run(const Plan& plan, cudaStream_t stream) {
         cudaError_t prepared = cudaSuccess;
         if (eight) {
             temp.tables = reinterpret_cast<StateTables*>(at);
-            const int entries = plan.qmap2 ? kTableEntries : SignedStateTable::kEntries;
+            const int entries = plan.qmap2 ? kTableEntries : kFirstVectors;
             build_state_tables_kernel<<<(entries + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
                 plan.qmap1, plan.qmap2, temp.tables);
             prepared = cudaGetLastError();
