@@ -136,6 +136,25 @@ struct QuantizeTable {
     }
 };
 
+// byte_offset() is 4 * index() for every float bit pattern: every exponent and sign with the mantissas at
+// and around each bucket edge, plus random patterns.
+template <class Shape>
+void check_byte_offsets(Random& rng) {
+    auto check = [](uint32_t b) {
+        CHECK_OR_RETURN(Shape::byte_offset(b) == 4u * static_cast<uint32_t>(Shape::index(b)),
+                        "byte_offset(0x%08x) = %u, 4 * index = %d", b, Shape::byte_offset(b), 4 * Shape::index(b));
+    };
+    for (uint32_t top = 0; top < (1u << (9 + 8)); ++top)  // sign, exponent and 8 mantissa bits
+        for (uint32_t low : {0u, 1u, (1u << 15) - 1, (1u << 15)}) check(top << 15 | low);
+    for (int i = 0; i < 1000000; ++i) check(rng.bits());
+}
+
+void test_byte_offsets() {
+    Random rng(41);
+    check_byte_offsets<bnb::QuantizeTable>(rng);
+    check_byte_offsets<bnb::StepTable<7, 103, 25, false>>(rng);
+}
+
 // The float next to x in the float order (dir = +1 above, -1 below).
 float key_neighbour(float x, int dir) { return bnb::key_float(bnb::ordered_key(x) + static_cast<uint32_t>(dir)); }
 
@@ -424,6 +443,7 @@ int main() {
     test_half_conversions();
     test_search_is_nearest();
     test_bucket_search_matches_reference();
+    test_byte_offsets();
     test_roundtrips();
     test_special_blocks();
     test_bad_arguments();

@@ -52,6 +52,17 @@ struct StepTable {
         return j;
     }
 
+    // 4 * index(b), the entry's byte offset, as GPU lookups want it: the bucket bits shifted straight to a
+    // byte offset (no scaling step), the clamp on the offset, and the sign's half added by a multiply
+    // (which the GPU runs on its less busy FMA pipe).
+    BNB_HD static uint32_t byte_offset(uint32_t b) {
+        constexpr uint32_t kBucketBits = 0x7fffffffu & ~kOffsetMask;
+        int j = static_cast<int>((b & kBucketBits) >> (kOffsetBits - 2)) - (((kLowExponent << M) - 1) << 2);
+        j = j < 0 ? 0 : j > 4 * (kSpan + 1) ? 4 * (kSpan + 1) : j;
+        if (kNegatives) j += 4 * kHalf - static_cast<int>(b >> 31) * (4 * kHalf);
+        return static_cast<uint32_t>(j);
+    }
+
     // The position of the float with bits b in its (regular) bucket, in float order.
     BNB_HD static uint32_t offset(uint32_t b) { return (b ^ static_cast<uint32_t>(static_cast<int32_t>(b) >> 31)) & kOffsetMask; }
 
@@ -123,7 +134,7 @@ BNB_HD inline void step_lookup(const uint32_t* entries, const float (&x)[N], uin
     BNB_UNROLL
     for (int i = 0; i < N; ++i) {
         b[i] = float_bits(x[i]);
-        e[i] = entries[Table::index(b[i])];
+        e[i] = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(entries) + Table::byte_offset(b[i]));
     }
     uint32_t all = kStepValid;
     BNB_UNROLL

@@ -665,11 +665,19 @@ __global__ void __launch_bounds__(kThreads, 3) update8_kernel(const DevChunk c, 
     for (int64_t w = first; w < last; ++w) {
         t = tensor_of(c, w, t);
         const View d = view_of(c, t);
+        const int64_t b = w - c.start[t];
         const float gs = gscale ? gscale[t] : 1.0f;
         const float us = uscale ? uscale[t] : 1.0f;
         const bool current = staged;
-        update8_block<R, D>(d, w - c.start[t], s, gs, us, sm, q, current ? &stage : nullptr,
-                            [&] { staged = stage_from(w + 1, t); }, lane);
+        update8_block<R, D>(d, b, s, gs, us, sm, q, current ? &stage : nullptr, [&] {
+            // The next block, most often of the same tensor, whose descriptor is at hand.
+            if (stage_blocks && w + 1 < last && b + 1 < d.blocks) {
+                staged = stageable(d, b + 1);
+                if (staged) stage_block<R, D>(stage, d, b + 1, lane);
+            } else {
+                staged = stage_from(w + 1, t);
+            }
+        }, lane);
     }
 }
 
