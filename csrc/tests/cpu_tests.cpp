@@ -136,23 +136,38 @@ struct QuantizeTable {
     }
 };
 
-// byte_offset() is 4 * index() for every float bit pattern: every exponent and sign with the mantissas at
-// and around each bucket edge, plus random patterns.
+// index() (byte_offset() / 4) against bucket_keys(), its inverse: the first and the last float of every
+// bucket map to that bucket, and so does any bit pattern that is not a NaN (NaNs go to the huge buckets).
 template <class Shape>
-void check_byte_offsets(Random& rng) {
-    auto check = [](uint32_t b) {
-        CHECK_OR_RETURN(Shape::byte_offset(b) == 4u * static_cast<uint32_t>(Shape::index(b)),
-                        "byte_offset(0x%08x) = %u, 4 * index = %d", b, Shape::byte_offset(b), 4 * Shape::index(b));
-    };
-    for (uint32_t top = 0; top < (1u << (9 + 8)); ++top)  // sign, exponent and 8 mantissa bits
-        for (uint32_t low : {0u, 1u, (1u << 15) - 1, (1u << 15)}) check(top << 15 | low);
-    for (int i = 0; i < 1000000; ++i) check(rng.bits());
+void check_bucket_index(Random& rng) {
+    for (int i = 0; i < Shape::kEntries; ++i) {
+        uint32_t first, last;
+        bool regular, huge;
+        Shape::bucket_keys(i, &first, &last, &regular, &huge);
+        for (uint32_t key : {first, last}) {
+            const uint32_t b = test::bits_of(bnb::key_float(key));
+            CHECK_OR_RETURN(Shape::index(b) == i && Shape::byte_offset(b) == 4u * i,
+                            "bucket %d: float 0x%08x maps to %d", i, b, Shape::index(b));
+        }
+    }
+    for (int n = 0; n < 1000000; ++n) {
+        // Tables without negatives key |x| only.
+        const uint32_t b = Shape::kEntries == Shape::kHalf ? rng.bits() & 0x7fffffffu : rng.bits();
+        const int i = Shape::index(b);
+        CHECK_OR_RETURN(i >= 0 && i < Shape::kEntries, "0x%08x maps to %d of %d", b, i, Shape::kEntries);
+        uint32_t first, last;
+        bool regular, huge;
+        Shape::bucket_keys(i, &first, &last, &regular, &huge);
+        const float x = bnb::bits_float(b);
+        const uint32_t key = bnb::ordered_key(x);
+        CHECK_OR_RETURN(x != x ? huge : first <= key && key <= last, "0x%08x outside its bucket %d", b, i);
+    }
 }
 
-void test_byte_offsets() {
+void test_bucket_index() {
     Random rng(41);
-    check_byte_offsets<bnb::QuantizeTable>(rng);
-    check_byte_offsets<bnb::StepTable<7, 103, 25, false>>(rng);
+    check_bucket_index<bnb::QuantizeTable>(rng);
+    check_bucket_index<bnb::StepTable<7, 103, 25, false>>(rng);
 }
 
 // The float next to x in the float order (dir = +1 above, -1 below).
@@ -443,7 +458,7 @@ int main() {
     test_half_conversions();
     test_search_is_nearest();
     test_bucket_search_matches_reference();
-    test_byte_offsets();
+    test_bucket_index();
     test_roundtrips();
     test_special_blocks();
     test_bad_arguments();

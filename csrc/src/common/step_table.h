@@ -44,17 +44,9 @@ struct StepTable {
     static constexpr int kHalf = kSpan + 2;               // with the tiny and the huge bucket
     static constexpr int kEntries = kNegatives ? 2 * kHalf : kHalf;
 
-    // The bucket of the float with bits b: for kNegatives, negatives first (by |x|), then positives.
-    BNB_HD static int index(uint32_t b) {
-        int j = static_cast<int>((b & 0x7fffffffu) >> kOffsetBits) - ((kLowExponent << M) - 1);
-        j = j < 0 ? 0 : j > kSpan + 1 ? kSpan + 1 : j;
-        if (kNegatives) j += static_cast<int>(~static_cast<uint32_t>(static_cast<int32_t>(b) >> 31) & kHalf);
-        return j;
-    }
-
-    // 4 * index(b), the entry's byte offset, as GPU lookups want it: the bucket bits shifted straight to a
-    // byte offset (no scaling step), the clamp on the offset, and the sign's half added by a multiply
-    // (which the GPU runs on its less busy FMA pipe).
+    // The entry of the float with bits b, as a byte offset into the table (4 * its index): for kNegatives,
+    // negatives first (by |x|), then positives. The bucket bits are shifted straight to a byte offset, and
+    // the sign's half added by a multiply, which the GPU runs on its less busy FMA pipe.
     BNB_HD static uint32_t byte_offset(uint32_t b) {
         constexpr uint32_t kBucketBits = 0x7fffffffu & ~kOffsetMask;
         int j = static_cast<int>((b & kBucketBits) >> (kOffsetBits - 2)) - (((kLowExponent << M) - 1) << 2);
@@ -62,6 +54,7 @@ struct StepTable {
         if (kNegatives) j += 4 * kHalf - static_cast<int>(b >> 31) * (4 * kHalf);
         return static_cast<uint32_t>(j);
     }
+    BNB_HD static int index(uint32_t b) { return static_cast<int>(byte_offset(b) / 4); }
 
     // The position of the float with bits b in its (regular) bucket, in float order.
     BNB_HD static uint32_t offset(uint32_t b) { return (b ^ static_cast<uint32_t>(static_cast<int32_t>(b) >> 31)) & kOffsetMask; }
