@@ -343,8 +343,9 @@ void test_roundtrip(const Element& e, const std::vector<float>& code, int64_t n,
     int64_t blocks = (n + blocksize - 1) / blocksize;
     std::vector<float> absmax(blocks, -1.0f);
     std::vector<uint8_t> q(n);
-    CHECK_OK(bnb_cpu_quantize_blockwise(e.dtype, code.data(), a.data(), absmax.data(), q.data(), blocksize, n));
-    CHECK_OK(bnb_cpu_dequantize_blockwise(e.dtype, code.data(), q.data(), absmax.data(), deq.data(), blocksize, n));
+    CHECK_OK(bnb_cpu_quantize_blockwise(e.dtype, code.data(), 256, a.data(), absmax.data(), blocks, q.data(), blocksize, n));
+    CHECK_OK(bnb_cpu_dequantize_blockwise(e.dtype, code.data(), 256, q.data(), absmax.data(), blocks, deq.data(), blocksize,
+                                          n));
     float max_gap = 0.0f;
     for (int j = 1; j < 256; ++j) max_gap = std::max(max_gap, code[j] - code[j - 1]);
     for (int64_t b = 0; b < blocks; ++b) {
@@ -388,8 +389,8 @@ void test_special_blocks() {
     const int64_t bs = 4, n = static_cast<int64_t>(x.size());
     std::vector<float> absmax(3), out(x.size());
     std::vector<uint8_t> q(x.size());
-    CHECK_OK(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), x.data(), absmax.data(), q.data(), bs, n));
-    CHECK_OK(bnb_cpu_dequantize_blockwise(BNB_F32, code.data(), q.data(), absmax.data(), out.data(), bs, n));
+    CHECK_OK(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 3, q.data(), bs, n));
+    CHECK_OK(bnb_cpu_dequantize_blockwise(BNB_F32, code.data(), 256, q.data(), absmax.data(), 3, out.data(), bs, n));
     CHECK(absmax[0] == 0.0f && absmax[1] == 0.5f && isinf(absmax[2]), "absmax %g %g %g", absmax[0], absmax[1],
           absmax[2]);
     for (int i = 0; i < 4; ++i) {
@@ -404,26 +405,78 @@ void test_special_blocks() {
 void test_bad_arguments() {
     std::vector<float> code = test::dynamic_map(), x(8, 1.0f), absmax(8);
     std::vector<uint8_t> q(8);
-    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_U8, code.data(), x.data(), absmax.data(), q.data(), 4, 8),
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_U8, code.data(), 256, x.data(), absmax.data(), 2, q.data(), 4, 8),
                 BNB_ERR_UNSUPPORTED);
     CHECK(strstr(bnb_last_error(), "BNB_U8") != nullptr, "message names the dtype: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cpu_dequantize_blockwise(42, code.data(), q.data(), absmax.data(), x.data(), 4, 8),
+    CHECK_FAILS(bnb_cpu_dequantize_blockwise(42, code.data(), 256, q.data(), absmax.data(), 2, x.data(), 4, 8),
                 BNB_ERR_UNSUPPORTED);
-    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), x.data(), absmax.data(), q.data(), 0, 8),
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 8, q.data(), 0, 8),
                 BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "blocksize") != nullptr, "message names blocksize: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), x.data(), absmax.data(), q.data(), 4, -1),
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 2, q.data(), 4, -1),
                 BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), nullptr, absmax.data(), q.data(), 4, 8),
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, nullptr, absmax.data(), 2, q.data(), 4, 8),
                 BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "A must not be NULL") != nullptr, "message: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cpu_dequantize_blockwise(BNB_F16, nullptr, q.data(), absmax.data(), x.data(), 4, 8),
+    CHECK_FAILS(bnb_cpu_dequantize_blockwise(BNB_F16, nullptr, 256, q.data(), absmax.data(), 2, x.data(), 4, 8),
                 BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_center_f32(x.data(), x.data(), nullptr, 8), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_add_offset_f32(x.data(), x.data(), code.data(), -3), BNB_ERR_INVALID_ARGUMENT);
     // n == 0 does nothing, and then the data pointers may be NULL (as those of empty tensors are).
-    CHECK_OK(bnb_cpu_quantize_blockwise(BNB_BF16, nullptr, nullptr, nullptr, nullptr, 64, 0));
-    CHECK_OK(bnb_cpu_dequantize_blockwise(BNB_F32, nullptr, nullptr, nullptr, nullptr, 64, 0));
+    CHECK_OK(bnb_cpu_quantize_blockwise(BNB_BF16, nullptr, 256, nullptr, nullptr, 0, nullptr, 64, 0));
+    CHECK_OK(bnb_cpu_dequantize_blockwise(BNB_F32, nullptr, 256, nullptr, nullptr, 0, nullptr, 64, 0));
+}
+
+// Buffers shorter than the call needs are refused before anything is read or written (issue 13: a 16-entry
+// code book or a short absmax read out of bounds): the status, the argument's name, the numbers, and
+// untouched outputs. Larger absmax buffers are fine.
+void test_bad_sizes() {
+    const std::vector<float> code = test::dynamic_map();
+    const std::vector<float> x = {0.5f, -1.0f, 0.25f, 2.0f, 0.0f, 1.5f, -0.75f, 3.0f, 1.0f};  // n = 9
+    std::vector<float> absmax(4, -7.0f), out(9, -7.0f);
+    std::vector<uint8_t> q(9, 7);
+    auto untouched = [&](const char* what) {
+        for (float a : absmax) CHECK(a == -7.0f, "%s wrote absmax", what);
+        for (float o : out) CHECK(o == -7.0f, "%s wrote out", what);
+        for (uint8_t c : q) CHECK(c == 7, "%s wrote codes", what);
+    };
+    auto mentions = [](const char* what, const char* part) {
+        CHECK(strstr(bnb_last_error(), part) != nullptr, "%s: error \"%s\" does not mention \"%s\"", what,
+              bnb_last_error(), part);
+        CHECK(test::has_file_line(bnb_last_error()), "%s: error \"%s\" lacks file:line", what, bnb_last_error());
+    };
+    // n = 9, blocksize 4: 3 blocks.
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 16, x.data(), absmax.data(), 3, q.data(), 4, 9),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("16-entry code book", "code_len must be 256");
+    mentions("16-entry code book", "got 16");
+    untouched("16-entry code book");
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 2, q.data(), 4, 9),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("short absmax", "absmax_len must be >= ceil(n / blocksize) = 3 for n = 9 and blocksize = 4, got 2");
+    untouched("short absmax");
+    CHECK_FAILS(bnb_cpu_dequantize_blockwise(BNB_F32, code.data(), 255, q.data(), absmax.data(), 3, out.data(), 4, 9),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("dequantize, 255-entry code book", "code_len");
+    untouched("dequantize, 255-entry code book");
+    // A state that says block size 2 for absmax made with block size 4 (5 needed, 3 given).
+    CHECK_FAILS(bnb_cpu_dequantize_blockwise(BNB_BF16, code.data(), 256, q.data(), absmax.data(), 3, out.data(), 2, 9),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("dequantize, blocksize 2 with 3 absmax", "= 5 for n = 9 and blocksize = 2, got 3");
+    untouched("dequantize, blocksize 2 with 3 absmax");
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F16, code.data(), -1, x.data(), absmax.data(), 3, q.data(), 4, 9),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("negative code_len", "got -1");
+    // The largest n: ceil(n / blocksize) does not overflow.
+    CHECK_FAILS(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 4, q.data(), 1,
+                                           INT64_MAX),
+                BNB_ERR_INVALID_ARGUMENT);
+    mentions("n = INT64_MAX", "= 9223372036854775807 for n = 9223372036854775807");
+    untouched("n = INT64_MAX");
+    // A longer absmax than needed is accepted.
+    CHECK_OK(bnb_cpu_quantize_blockwise(BNB_F32, code.data(), 256, x.data(), absmax.data(), 4, q.data(), 4, 9));
+    CHECK(absmax[3] == -7.0f, "the unused absmax entry was written: %g", absmax[3]);
+    CHECK_OK(bnb_cpu_dequantize_blockwise(BNB_F32, code.data(), 256, q.data(), absmax.data(), 4, out.data(), 4, 9));
 }
 
 void test_center() {
@@ -462,6 +515,7 @@ int main() {
     test_roundtrips();
     test_special_blocks();
     test_bad_arguments();
+    test_bad_sizes();
     test_center();
     if (test::failures() != 0) {
         fprintf(stderr, "bnb_cpu_tests: %d check(s) failed\n", test::failures());

@@ -34,21 +34,21 @@ int main(int argc, char** argv) {
     for (int32_t dtype : dtypes) {
         const int64_t size = dtype == BNB_F32 ? 4 : 2;
         // The input in dtype: quantize the f32 data once with bs 64 and dequantize it into dtype.
-        REQUIRE_OK(bnb_cuda_quantize_blockwise(BNB_F32, (float*)d_code, d_x, (float*)d_absmax, (uint8_t*)d_q, 64, n,
-                                               nullptr));
+        REQUIRE_OK(bnb_cuda_quantize_blockwise(BNB_F32, (float*)d_code, 256, d_x, (float*)d_absmax, n / 64 + 1,
+                                               (uint8_t*)d_q, 64, n, nullptr));
         if (dtype == BNB_F32)
             REQUIRE_OK(bnb_cuda_memcpy(d_a, d_x, n * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr));
         else
-            REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, (uint8_t*)d_q, (float*)d_absmax, d_a, 64, n,
-                                                     nullptr));
+            REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, 256, (uint8_t*)d_q, (float*)d_absmax, n / 64 + 1,
+                                                     d_a, 64, n, nullptr));
         for (int64_t bs : {64, 128, 256, 512, 1024, 2048, 4096}) {
             float q_ms = median_ms([&] {
-                REQUIRE_OK(bnb_cuda_quantize_blockwise(dtype, (float*)d_code, d_a, (float*)d_absmax, (uint8_t*)d_q, bs,
-                                                       n, nullptr));
+                REQUIRE_OK(bnb_cuda_quantize_blockwise(dtype, (float*)d_code, 256, d_a, (float*)d_absmax, n / 64 + 1,
+                                                       (uint8_t*)d_q, bs, n, nullptr));
             });
             float d_ms = median_ms([&] {
-                REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, (uint8_t*)d_q, (float*)d_absmax, d_out,
-                                                         bs, n, nullptr));
+                REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, 256, (uint8_t*)d_q, (float*)d_absmax,
+                                                         n / 64 + 1, d_out, bs, n, nullptr));
             });
             double bytes = static_cast<double>(n) * (size + 1);
             printf("%-5s %6lld %12.0f %12.0f\n", dtype == BNB_F32 ? "f32" : dtype == BNB_F16 ? "f16" : "bf16",

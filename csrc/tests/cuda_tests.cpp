@@ -73,18 +73,21 @@ void compare_blockwise(int32_t dtype, int64_t n, int64_t bs, int offset, const s
     const int64_t blocks = (n + bs - 1) / bs;
     std::vector<float> cpu_absmax(blocks), gpu_absmax(blocks);
     std::vector<uint8_t> cpu_q(n), gpu_q(n), cpu_out(n * size), gpu_out(n * size);
-    CHECK_OK(bnb_cpu_quantize_blockwise(dtype, code.data(), a.data(), cpu_absmax.data(), cpu_q.data(), bs, n));
-    CHECK_OK(bnb_cpu_dequantize_blockwise(dtype, code.data(), cpu_q.data(), cpu_absmax.data(), cpu_out.data(), bs, n));
+    CHECK_OK(bnb_cpu_quantize_blockwise(dtype, code.data(), 256, a.data(), cpu_absmax.data(), blocks, cpu_q.data(), bs,
+                                        n));
+    CHECK_OK(bnb_cpu_dequantize_blockwise(dtype, code.data(), 256, cpu_q.data(), cpu_absmax.data(), blocks,
+                                          cpu_out.data(), bs, n));
 
     DeviceBuffer d_code(256 * 4), d_a((n + offset) * size), d_absmax(blocks * 4), d_q(n + offset),
         d_out((n + offset) * size);
     upload(d_code.ptr, code.data(), 256 * 4);
     upload(d_a.at<char>(offset * size), a.data(), n * size);
     CHECK_OK(bnb_cuda_memset(d_absmax.ptr, 0xff, blocks * 4, nullptr));
-    CHECK_OK(bnb_cuda_quantize_blockwise(dtype, d_code.at<float>(), d_a.at<char>(offset * size),
-                                         d_absmax.at<float>(), d_q.at<uint8_t>(offset), bs, n, nullptr));
-    CHECK_OK(bnb_cuda_dequantize_blockwise(dtype, d_code.at<float>(), d_q.at<uint8_t>(offset), d_absmax.at<float>(),
-                                           d_out.at<char>(offset * size), bs, n, nullptr));
+    CHECK_OK(bnb_cuda_quantize_blockwise(dtype, d_code.at<float>(), 256, d_a.at<char>(offset * size),
+                                         d_absmax.at<float>(), blocks, d_q.at<uint8_t>(offset), bs, n, nullptr));
+    CHECK_OK(bnb_cuda_dequantize_blockwise(dtype, d_code.at<float>(), 256, d_q.at<uint8_t>(offset),
+                                           d_absmax.at<float>(), blocks, d_out.at<char>(offset * size), bs, n,
+                                           nullptr));
     download(gpu_absmax.data(), d_absmax.ptr, blocks * 4);
     download(gpu_q.data(), d_q.at<char>(offset), n);
     download(gpu_out.data(), d_out.at<char>(offset * size), n * size);
@@ -290,12 +293,20 @@ void test_runtime() {
     DeviceBuffer buf(4096);
     float* f = buf.at<float>();
     uint8_t* q = buf.at<uint8_t>(2048);
-    CHECK_FAILS(bnb_cuda_quantize_blockwise(BNB_F32, f, f, f, q, 32, 16, nullptr), BNB_ERR_UNSUPPORTED);
+    CHECK_FAILS(bnb_cuda_quantize_blockwise(BNB_F32, f, 256, f, f, 1, q, 32, 16, nullptr), BNB_ERR_UNSUPPORTED);
     CHECK(strstr(bnb_last_error(), "4096") != nullptr, "message lists the blocksizes: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cuda_dequantize_blockwise(BNB_I32, f, q, f, f, 64, 16, nullptr), BNB_ERR_UNSUPPORTED);
-    CHECK_FAILS(bnb_cuda_quantize_blockwise(BNB_F16, f, nullptr, f, q, 64, 16, nullptr), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cuda_dequantize_blockwise(BNB_I32, f, 256, q, f, 1, f, 64, 16, nullptr), BNB_ERR_UNSUPPORTED);
+    CHECK_FAILS(bnb_cuda_quantize_blockwise(BNB_F16, f, 256, nullptr, f, 1, q, 64, 16, nullptr),
+                BNB_ERR_INVALID_ARGUMENT);
+    // Buffer lengths that do not fit: refused before any launch (n = 200 at blocksize 64 needs 4 absmax).
+    CHECK_FAILS(bnb_cuda_quantize_blockwise(BNB_F32, f, 16, f, f, 4, q, 64, 200, nullptr), BNB_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(bnb_last_error(), "code_len must be 256") != nullptr, "message: %s", bnb_last_error());
+    CHECK_FAILS(bnb_cuda_dequantize_blockwise(BNB_BF16, f, 256, q, f, 3, f, 64, 200, nullptr),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(bnb_last_error(), "absmax_len must be >= ceil(n / blocksize) = 4") != nullptr, "message: %s",
+          bnb_last_error());
     CHECK_FAILS(bnb_cuda_center_f32(f, f, f, -1, nullptr), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_OK(bnb_cuda_quantize_blockwise(BNB_F16, nullptr, nullptr, nullptr, nullptr, 64, 0, nullptr));
+    CHECK_OK(bnb_cuda_quantize_blockwise(BNB_F16, nullptr, 256, nullptr, nullptr, 0, nullptr, 64, 0, nullptr));
 }
 
 }  // namespace

@@ -728,10 +728,10 @@ void test_bad_arguments() {
     const float* q2 = maps.q2.data();
     auto call = [&](int32_t opt, int32_t dtype, int32_t bits, int32_t count, Arrays& x, const float* m1,
                     const float* m2, float max_unorm, int32_t percentile) {
-        return bnb_cpu_optimizer_step(opt, dtype, bits, count, x.p.data(), x.g.data(), x.s1.data(), x.s2.data(),
-                                      x.a1.data(), x.a2.data(), x.scratch.data(), x.gnorm.data(), x.numel.data(),
-                                      x.step.data(), m1, m2, 1e-3f, 0.9f, 0.999f, 0.9999f, 5.0f, 1e-8f, 0.0f,
-                                      max_unorm, percentile, 0);
+        bnb_optim_tensors t = tensors_of(x);
+        t.count = count;
+        const bnb_optim_hparams h{1e-3f, 0.9f, 0.999f, 0.9999f, 5.0f, 1e-8f, 0.0f, max_unorm, percentile, 0};
+        return bnb_cpu_optimizer_step(opt, dtype, bits, &t, m1, m2, &h);
     };
     auto unchanged = [&](const char* what) {
         for (size_t k = 0; k < slots.size(); ++k)
@@ -789,10 +789,10 @@ void test_bad_arguments() {
         const int64_t* arrays[10] = {a.p.data(), a.g.data(), a.s1.data(), a.s2.data(), a.a1.data(),
                                      a.a2.data(), a.scratch.data(), a.gnorm.data(), a.numel.data(), nullptr};
         arrays[which] = nullptr;
-        bnb_status st = bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, 2, arrays[0], arrays[1], arrays[2],
-                                               arrays[3], arrays[4], arrays[5], arrays[6], arrays[7], arrays[8],
-                                               which == 9 ? nullptr : a.step.data(), q1, q2, 1e-3f, 0.9f, 0.999f,
-                                               0.0f, 0.0f, 1e-8f, 0.0f, 1.0f, 50, 0);
+        const bnb_optim_tensors t{2,         arrays[0], arrays[1], arrays[2], arrays[3], arrays[4],
+                                  arrays[5], arrays[6], arrays[7], arrays[8], which == 9 ? nullptr : a.step.data()};
+        const bnb_optim_hparams h{1e-3f, 0.9f, 0.999f, 0.0f, 0.0f, 1e-8f, 0.0f, 1.0f, 50, 0};
+        bnb_status st = bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, &t, q1, q2, &h);
         char what[64];
         snprintf(what, sizeof what, "NULL %s array", mention);
         expect(st, BNB_ERR_INVALID_ARGUMENT, what, mention);
@@ -804,12 +804,20 @@ void test_bad_arguments() {
     one.opt = BNB_OPTIM_MOMENTUM;
     std::vector<Slot> s1{make_slot(one, 100, 1, rng)};
     Arrays b = arrays_of(s1);
-    CHECK_OK(bnb_cpu_optimizer_step(BNB_OPTIM_MOMENTUM, BNB_F32, 32, 1, b.p.data(), b.g.data(), b.s1.data(), nullptr,
-                                    nullptr, nullptr, nullptr, nullptr, b.numel.data(), b.step.data(), nullptr, nullptr,
-                                    0.01f, 0.9f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 100, 0));
-    CHECK_OK(bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 32, 0, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0.01f, 0.9f, 0.0f,
-                                    0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 100, 0));
+    const bnb_optim_hparams plain{0.01f, 0.9f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 100, 0};
+    const bnb_optim_tensors needed{1,       b.p.data(), b.g.data(), b.s1.data(), nullptr,       nullptr,
+                                   nullptr, nullptr,    nullptr,    b.numel.data(), b.step.data()};
+    CHECK_OK(bnb_cpu_optimizer_step(BNB_OPTIM_MOMENTUM, BNB_F32, 32, &needed, nullptr, nullptr, &plain));
+    const bnb_optim_tensors none{0, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                 nullptr, nullptr, nullptr, nullptr, nullptr};
+    CHECK_OK(bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 32, &none, nullptr, nullptr, &plain));
+    // The structs themselves.
+    const bnb_optim_tensors both = tensors_of(a);
+    const bnb_optim_hparams h{1e-3f, 0.9f, 0.999f, 0.0f, 0.0f, 1e-8f, 0.0f, 1.0f, 50, 0};
+    expect(bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, nullptr, q1, q2, &h), BNB_ERR_INVALID_ARGUMENT,
+           "NULL tensors", "tensors must not be NULL");
+    expect(bnb_cpu_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, &both, q1, q2, nullptr), BNB_ERR_INVALID_ARGUMENT,
+           "NULL hparams", "hparams must not be NULL");
 }
 
 // Several steps of 8-bit Adam stay close to 32-bit Adam (the quantization round trip works).

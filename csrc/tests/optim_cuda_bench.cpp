@@ -70,11 +70,11 @@ Tensors make_tensors(const Config& c, const std::vector<int64_t>& sizes, const s
 
 bnb_status step(const Config& c, Tensors& t, const float* q1, const float* q2) {
     for (int32_t& s : t.step) ++s;
-    return bnb_cuda_optimizer_step(c.opt, c.dtype, c.bits, static_cast<int32_t>(t.numel.size()), t.p.data(),
-                                   t.g.data(), t.s1.data(), t.s2.data(), t.a1.data(), t.a2.data(), t.scratch.data(),
-                                   t.gnorm.data(), t.numel.data(), t.step.data(), q1, q2, c.lr, c.beta1, c.beta2,
-                                   c.beta3, c.alpha, c.eps, c.weight_decay, c.max_unorm, c.percentile, c.skip_zeros,
-                                   nullptr);
+    const bnb_optim_tensors tensors{static_cast<int32_t>(t.numel.size()), t.p.data(), t.g.data(), t.s1.data(),
+                                    t.s2.data(), t.a1.data(), t.a2.data(), t.scratch.data(), t.gnorm.data(),
+                                    t.numel.data(), t.step.data()};
+    const bnb_optim_hparams h = hparams_of(c);
+    return bnb_cuda_optimizer_step(c.opt, c.dtype, c.bits, &tensors, q1, q2, &h, nullptr);
 }
 
 void run(const char* name, const Config& c, const std::vector<int64_t>& sizes, const std::vector<float>& pattern,

@@ -93,12 +93,12 @@ bnb_status gpu_step(const Config& c, const std::vector<Slot>& slots, const Devic
         numel.push_back(s.n);
         steps.push_back(s.step);
     }
-    return bnb_cuda_optimizer_step(c.opt, c.dtype, c.bits, static_cast<int32_t>(slots.size()), cols[0].data(),
-                                   cols[1].data(), cols[2].data(), cols[3].data(), cols[4].data(), cols[5].data(),
-                                   cols[6].data(), cols[7].data(), numel.data(), steps.data(),
-                                   c.bits == 8 ? q1 : nullptr, c.bits == 8 && two_state(c.opt) ? q2 : nullptr, c.lr,
-                                   c.beta1, c.beta2, c.beta3, c.alpha, c.eps, c.weight_decay, c.max_unorm,
-                                   c.percentile, c.skip_zeros, nullptr);
+    const bnb_optim_tensors t{static_cast<int32_t>(slots.size()), cols[0].data(), cols[1].data(), cols[2].data(),
+                              cols[3].data(), cols[4].data(), cols[5].data(), cols[6].data(), cols[7].data(),
+                              numel.data(), steps.data()};
+    const bnb_optim_hparams h = hparams_of(c);
+    return bnb_cuda_optimizer_step(c.opt, c.dtype, c.bits, &t, c.bits == 8 ? q1 : nullptr,
+                                   c.bits == 8 && two_state(c.opt) ? q2 : nullptr, &h, nullptr);
 }
 
 // Equal bits; parameters may hold NaNs of different payloads.
@@ -309,13 +309,13 @@ void test_arguments(const Maps& maps) {
     dev.download(after);
     CHECK(after[0].p == slots[0].p && after[0].s1 == slots[0].s1 && after[0].a1 == slots[0].a1,
           "a rejected call changed tensor 0");
-    CHECK_FAILS(bnb_cuda_optimizer_step(42, BNB_F32, 8, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                        nullptr, nullptr, nullptr, nullptr, nullptr, 0.1f, 0.9f, 0.9f, 0.0f, 0.0f, 0.0f,
-                                        0.0f, 0.0f, 100, 0, nullptr),
-                BNB_ERR_UNSUPPORTED);
-    CHECK_OK(bnb_cuda_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0.1f, 0.9f, 0.9f, 0.0f, 0.0f,
-                                     0.0f, 0.0f, 0.0f, 100, 0, nullptr));
+    const bnb_optim_tensors none{0, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                 nullptr, nullptr, nullptr, nullptr, nullptr};
+    const bnb_optim_hparams h{0.1f, 0.9f, 0.9f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 100, 0};
+    CHECK_FAILS(bnb_cuda_optimizer_step(42, BNB_F32, 8, &none, nullptr, nullptr, &h, nullptr), BNB_ERR_UNSUPPORTED);
+    CHECK_OK(bnb_cuda_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, &none, nullptr, nullptr, &h, nullptr));
+    CHECK_FAILS(bnb_cuda_optimizer_step(BNB_OPTIM_ADAM, BNB_F32, 8, nullptr, nullptr, nullptr, &h, nullptr),
+                BNB_ERR_INVALID_ARGUMENT);
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ int64_t address_or_0(const V& v) {
     return v.empty() ? 0 : address(v.data());
 }
 
-// Calls f(arrays...) with the address arrays of slots: the argument list of bnb_*_optimizer_step.
+// The address arrays of slots, as bnb_optim_tensors (bnb/optim.h) points to them.
 struct Arrays {
     std::vector<int64_t> p, g, s1, s2, a1, a2, scratch, gnorm, numel;
     std::vector<int32_t> step;
@@ -162,13 +162,22 @@ inline Arrays arrays_of(std::vector<Slot>& slots) {
     return a;
 }
 
+// The C API's view of the arrays (valid while a lives).
+inline bnb_optim_tensors tensors_of(const Arrays& a) {
+    return {static_cast<int32_t>(a.p.size()), a.p.data(), a.g.data(), a.s1.data(), a.s2.data(), a.a1.data(),
+            a.a2.data(), a.scratch.data(), a.gnorm.data(), a.numel.data(), a.step.data()};
+}
+
+inline bnb_optim_hparams hparams_of(const Config& c) {
+    return {c.lr, c.beta1, c.beta2, c.beta3, c.alpha, c.eps, c.weight_decay, c.max_unorm, c.percentile, c.skip_zeros};
+}
+
 inline bnb_status cpu_step(const Config& c, std::vector<Slot>& slots, const float* q1, const float* q2) {
-    Arrays a = arrays_of(slots);
-    return bnb_cpu_optimizer_step(c.opt, c.dtype, c.bits, static_cast<int32_t>(slots.size()), a.p.data(), a.g.data(),
-                                  a.s1.data(), a.s2.data(), a.a1.data(), a.a2.data(), a.scratch.data(),
-                                  a.gnorm.data(), a.numel.data(), a.step.data(), c.bits == 8 ? q1 : nullptr,
-                                  c.bits == 8 && two_state(c.opt) ? q2 : nullptr, c.lr, c.beta1, c.beta2, c.beta3,
-                                  c.alpha, c.eps, c.weight_decay, c.max_unorm, c.percentile, c.skip_zeros);
+    const Arrays a = arrays_of(slots);
+    const bnb_optim_tensors t = tensors_of(a);
+    const bnb_optim_hparams h = hparams_of(c);
+    return bnb_cpu_optimizer_step(c.opt, c.dtype, c.bits, &t, c.bits == 8 ? q1 : nullptr,
+                                  c.bits == 8 && two_state(c.opt) ? q2 : nullptr, &h);
 }
 
 inline const char* opt_name(int32_t opt) {

@@ -1,18 +1,21 @@
 // The contract between libbnb_cpu (which JavaCPP binds) and a CUDA plugin libbnb_cuda{MAJOR}{MINOR}.
 // libbnb_cpu dlopen()s the plugin chosen by the Java loader and calls its single exported symbol,
 // bnb_cuda_plugin_init, which fills a table with the plugin's implementation of every bnb_cuda_*
-// function of bnb.h. One X-macro list drives the table, the forwarders and the plugin's definitions,
-// so adding a CUDA entry point means adding one line here.
+// function of the family headers (bnb/bnb.h lists them). One X-macro list drives the table, the
+// forwarders and the plugin's definitions, so adding a CUDA entry point means adding one entry here.
 #pragma once
 
 #include <stdarg.h>
 
 #include "bnb/bnb.h"
 
-#define BNB_CUDA_PLUGIN_ABI 1
+// 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
+#define BNB_CUDA_PLUGIN_ABI 2
 
-// X(name, (parameters), (arguments))
+// X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
+// (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
 #define BNB_CUDA_FUNCTIONS(X)                                                                                  \
+    /* bnb/runtime.h */                                                                                        \
     X(bnb_cuda_backend_info, (int32_t * built_version, int32_t * runtime_version, char* archs, int32_t archs_len), \
       (built_version, runtime_version, archs, archs_len))                                                      \
     X(bnb_cuda_set_device, (int32_t device), (device))                                                         \
@@ -36,19 +39,24 @@
     X(bnb_cuda_event_destroy, (void* event), (event))                                                          \
     X(bnb_cuda_event_record, (void* event, void* stream), (event, stream))                                     \
     X(bnb_cuda_event_elapsed, (void* start, void* end, float* ms), (start, end, ms))                           \
+    /* bnb/quant.h */                                                                                          \
     X(bnb_cuda_quantize_blockwise,                                                                             \
-      (int32_t dtype, const float* code, const void* A, float* absmax, uint8_t* out, int64_t blocksize,        \
-       int64_t n, void* stream),                                                                               \
-      (dtype, code, A, absmax, out, blocksize, n, stream))                                                     \
+      (int32_t dtype, const float* code, int64_t code_len, const void* A, float* absmax, int64_t absmax_len,   \
+       uint8_t* out, int64_t blocksize, int64_t n, void* stream),                                              \
+      (dtype, code, code_len, A, absmax, absmax_len, out, blocksize, n, stream))                               \
     X(bnb_cuda_dequantize_blockwise,                                                                           \
-      (int32_t dtype, const float* code, const uint8_t* A, const float* absmax, void* out, int64_t blocksize,  \
-       int64_t n, void* stream),                                                                               \
-      (dtype, code, A, absmax, out, blocksize, n, stream))                                                     \
+      (int32_t dtype, const float* code, int64_t code_len, const uint8_t* A, const float* absmax,              \
+       int64_t absmax_len, void* out, int64_t blocksize, int64_t n, void* stream),                             \
+      (dtype, code, code_len, A, absmax, absmax_len, out, blocksize, n, stream))                               \
     X(bnb_cuda_center_f32, (const float* x, float* out, float* mean, int64_t n, void* stream),                 \
       (x, out, mean, n, stream))                                                                               \
     X(bnb_cuda_add_offset_f32, (const float* x, float* out, const float* offset, int64_t n, void* stream),     \
       (x, out, offset, n, stream))                                                                             \
-    X(bnb_cuda_optimizer_step, (int32_t optimizer, int32_t param_dtype, int32_t state_bits, int32_t count, const int64_t* p, const int64_t* g, const int64_t* state1, const int64_t* state2, const int64_t* absmax1, const int64_t* absmax2, const int64_t* scratch, const int64_t* gnorm, const int64_t* numel, const int32_t* step, const float* qmap1, const float* qmap2, float lr, float beta1, float beta2, float beta3, float alpha, float eps, float weight_decay, float max_unorm, int32_t percentile, int32_t skip_zeros, void* stream), (optimizer, param_dtype, state_bits, count, p, g, state1, state2, absmax1, absmax2, scratch, gnorm, numel, step, qmap1, qmap2, lr, beta1, beta2, beta3, alpha, eps, weight_decay, max_unorm, percentile, skip_zeros, stream))
+    /* bnb/optim.h */                                                                                          \
+    X(bnb_cuda_optimizer_step,                                                                                 \
+      (int32_t optimizer, int32_t param_dtype, int32_t state_bits, const bnb_optim_tensors* tensors,           \
+       const float* qmap1, const float* qmap2, const bnb_optim_hparams* hparams, void* stream),                \
+      (optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {

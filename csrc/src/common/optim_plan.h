@@ -1,4 +1,5 @@
-// Argument checks of bnb_{cpu,cuda}_optimizer_step, shared by both backends, and the plan they produce:
+// Argument checks of bnb_{cpu,cuda}_optimizer_step (bnb/optim.h), shared by both backends, and the plan
+// they produce:
 // everything is validated before anything is written, so a rejected call changes nothing.
 #pragma once
 
@@ -74,15 +75,25 @@ inline bnb_status rule_of(const char* function, int32_t optimizer, int* rule) {
     }
 }
 
-// Validates every argument of an optimizer step and fills plan. Reads the host arrays only.
+// Validates every argument of an optimizer step and fills plan. Reads the host structs and arrays only.
 inline bnb_status plan_optimizer_step(const char* function, int32_t optimizer, int32_t param_dtype,
-                                      int32_t state_bits, int32_t count, const int64_t* p, const int64_t* g,
-                                      const int64_t* state1, const int64_t* state2, const int64_t* absmax1,
-                                      const int64_t* absmax2, const int64_t* scratch, const int64_t* gnorm,
-                                      const int64_t* numel, const int32_t* step, const float* qmap1,
-                                      const float* qmap2, float lr, float beta1, float beta2, float beta3, float alpha,
-                                      float eps, float weight_decay, float max_unorm, int32_t percentile,
-                                      int32_t skip_zeros, Plan* plan) {
+                                      int32_t state_bits, const bnb_optim_tensors* tensors, const float* qmap1,
+                                      const float* qmap2, const bnb_optim_hparams* hparams, Plan* plan) {
+    BNB_CHECK_ARG(tensors != nullptr, "%s: tensors must not be NULL", function);
+    BNB_CHECK_ARG(hparams != nullptr, "%s: hparams must not be NULL", function);
+    const int32_t count = tensors->count;
+    const int64_t* p = tensors->p;
+    const int64_t* g = tensors->g;
+    const int64_t* state1 = tensors->state1;
+    const int64_t* state2 = tensors->state2;
+    const int64_t* absmax1 = tensors->absmax1;
+    const int64_t* absmax2 = tensors->absmax2;
+    const int64_t* scratch = tensors->scratch;
+    const int64_t* gnorm = tensors->gnorm;
+    const int64_t* numel = tensors->numel;
+    const int32_t* step = tensors->step;
+    const int32_t percentile = hparams->percentile;
+    const float max_unorm = hparams->max_unorm;
     const char* name = optimizer_name(optimizer);
     BNB_TRY(rule_of(function, optimizer, &plan->rule));
     switch (param_dtype) {
@@ -110,7 +121,7 @@ inline bnb_status plan_optimizer_step(const char* function, int32_t optimizer, i
     const bool two = two_state(plan->rule);
     plan->dtype = param_dtype;
     plan->state_bits = state_bits;
-    plan->s = make_scalars(lr, beta1, beta2, beta3, alpha, eps, weight_decay, max_unorm, percentile, skip_zeros);
+    plan->s = make_scalars(*hparams);
     plan->clip = percentile < 100;
     plan->cap = max_unorm > 0.0f;
     plan->qmap1 = eight ? qmap1 : nullptr;

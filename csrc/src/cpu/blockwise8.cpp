@@ -44,12 +44,15 @@ void dequantize_blocks(const float* code, const uint8_t* a, const float* absmax,
 
 }  // namespace
 
-extern "C" BNB_API bnb_status bnb_cpu_quantize_blockwise(int32_t dtype, const float* code, const void* A,
-                                                         float* absmax, uint8_t* out, int64_t blocksize, int64_t n) {
+extern "C" BNB_API bnb_status bnb_cpu_quantize_blockwise(int32_t dtype, const float* code, int64_t code_len,
+                                                         const void* A, float* absmax, int64_t absmax_len,
+                                                         uint8_t* out, int64_t blocksize, int64_t n) {
     return BNB_GUARD({
         return bnb::dispatch_float_dtype("bnb_cpu_quantize_blockwise", dtype, [&](auto tag) -> bnb_status {
             constexpr int32_t D = decltype(tag)::value;
             BNB_CHECK_ARG(blocksize >= 1, "blocksize must be >= 1, got %lld", static_cast<long long>(blocksize));
+            BNB_CHECK_COUNT(n);
+            BNB_CHECK_BLOCKWISE_SIZES(code_len, absmax_len, blocksize, n);
             BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
             auto a = static_cast<const typename bnb::CpuElement<D>::type*>(A);
             bnb::parallel_for((n - 1) / blocksize + 1, blocks_per_thread(blocksize), [&](int64_t first, int64_t last) {
@@ -60,13 +63,16 @@ extern "C" BNB_API bnb_status bnb_cpu_quantize_blockwise(int32_t dtype, const fl
     });
 }
 
-extern "C" BNB_API bnb_status bnb_cpu_dequantize_blockwise(int32_t dtype, const float* code, const uint8_t* A,
-                                                           const float* absmax, void* out, int64_t blocksize,
+extern "C" BNB_API bnb_status bnb_cpu_dequantize_blockwise(int32_t dtype, const float* code, int64_t code_len,
+                                                           const uint8_t* A, const float* absmax,
+                                                           int64_t absmax_len, void* out, int64_t blocksize,
                                                            int64_t n) {
     return BNB_GUARD({
         return bnb::dispatch_float_dtype("bnb_cpu_dequantize_blockwise", dtype, [&](auto tag) -> bnb_status {
             constexpr int32_t D = decltype(tag)::value;
             BNB_CHECK_ARG(blocksize >= 1, "blocksize must be >= 1, got %lld", static_cast<long long>(blocksize));
+            BNB_CHECK_COUNT(n);
+            BNB_CHECK_BLOCKWISE_SIZES(code_len, absmax_len, blocksize, n);
             BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
             auto o = static_cast<typename bnb::CpuElement<D>::type*>(out);
             bnb::parallel_for((n - 1) / blocksize + 1, blocks_per_thread(blocksize), [&](int64_t first, int64_t last) {

@@ -282,20 +282,13 @@ bnb_status run_rule(const Plan& plan) {
 }  // namespace
 
 extern "C" BNB_API bnb_status bnb_cpu_optimizer_step(int32_t optimizer, int32_t param_dtype, int32_t state_bits,
-                                                     int32_t count, const int64_t* p, const int64_t* g,
-                                                     const int64_t* state1, const int64_t* state2,
-                                                     const int64_t* absmax1, const int64_t* absmax2,
-                                                     const int64_t* scratch, const int64_t* gnorm,
-                                                     const int64_t* numel, const int32_t* step, const float* qmap1,
-                                                     const float* qmap2, float lr, float beta1, float beta2,
-                                                     float beta3, float alpha, float eps, float weight_decay,
-                                                     float max_unorm, int32_t percentile, int32_t skip_zeros) {
+                                                     const bnb_optim_tensors* tensors, const float* qmap1,
+                                                     const float* qmap2, const bnb_optim_hparams* hparams) {
     return BNB_GUARD({
         const char* function = "bnb_cpu_optimizer_step";
         Plan plan;
-        BNB_TRY(plan_optimizer_step(function, optimizer, param_dtype, state_bits, count, p, g, state1, state2,
-                                    absmax1, absmax2, scratch, gnorm, numel, step, qmap1, qmap2, lr, beta1, beta2,
-                                    beta3, alpha, eps, weight_decay, max_unorm, percentile, skip_zeros, &plan));
+        BNB_TRY(plan_optimizer_step(function, optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams,
+                                    &plan));
         return bnb::dispatch_float_dtype(function, param_dtype, [&](auto tag) -> bnb_status {
             return run_rule<decltype(tag)::value>(plan);
         });

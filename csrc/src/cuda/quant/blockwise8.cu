@@ -226,12 +226,15 @@ bnb_status launch_dequantize(const float* code, const uint8_t* A, const float* a
 }  // namespace
 }  // namespace bnb
 
-bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, const void* A, float* absmax,
-                                            uint8_t* out, int64_t blocksize, int64_t n, void* stream) {
+bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, int64_t code_len, const void* A,
+                                            float* absmax, int64_t absmax_len, uint8_t* out, int64_t blocksize,
+                                            int64_t n, void* stream) {
     return BNB_GUARD({
         const char* function = "bnb_cuda_quantize_blockwise";
         return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
             return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
+                BNB_CHECK_COUNT(n);
+                BNB_CHECK_BLOCKWISE_SIZES(code_len, absmax_len, blocksize, n);
                 BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
                 // The search tables live in a scratch buffer for the length of the call; stream-ordered
                 // allocation, so the host never waits.
@@ -250,13 +253,15 @@ bnb_status bnbk_bnb_cuda_quantize_blockwise(int32_t dtype, const float* code, co
     });
 }
 
-bnb_status bnbk_bnb_cuda_dequantize_blockwise(int32_t dtype, const float* code, const uint8_t* A,
-                                              const float* absmax, void* out, int64_t blocksize, int64_t n,
-                                              void* stream) {
+bnb_status bnbk_bnb_cuda_dequantize_blockwise(int32_t dtype, const float* code, int64_t code_len, const uint8_t* A,
+                                              const float* absmax, int64_t absmax_len, void* out, int64_t blocksize,
+                                              int64_t n, void* stream) {
     return BNB_GUARD({
         const char* function = "bnb_cuda_dequantize_blockwise";
         return bnb::dispatch_float_dtype(function, dtype, [&](auto dtype_tag) {
             return bnb::dispatch_blocksize(function, blocksize, [&](auto bs) -> bnb_status {
+                BNB_CHECK_COUNT(n);
+                BNB_CHECK_BLOCKWISE_SIZES(code_len, absmax_len, blocksize, n);
                 BNB_CHECK_BLOCKWISE_ARGS(n, code, A, absmax, out);
                 return bnb::launch_dequantize<decltype(dtype_tag)::value>(
                     code, A, absmax, out, __builtin_ctz(decltype(bs)::value), n, static_cast<cudaStream_t>(stream));
