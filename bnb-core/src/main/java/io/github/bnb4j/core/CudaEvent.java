@@ -1,5 +1,6 @@
 package io.github.bnb4j.core;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.bnb4j.nativelib.BnbC;
@@ -23,6 +24,7 @@ public final class CudaEvent implements AutoCloseable {
      * @throws IllegalArgumentException if {@code device} is not a CUDA device
      */
     public static CudaEvent create(Device device) {
+        Objects.requireNonNull(device, "device");
         if (!device.isCuda()) {
             throw new IllegalArgumentException("device must be a CUDA device, got " + device);
         }
@@ -39,6 +41,7 @@ public final class CudaEvent implements AutoCloseable {
 
     /** Records the event on {@code stream}. */
     public void record(CudaStream stream) {
+        Objects.requireNonNull(stream, "stream");
         checkOpen();
         NativeStatus.check(BnbC.bnb_cuda_event_record(handle, stream.pointer()), "recording an event");
     }
@@ -49,6 +52,8 @@ public final class CudaEvent implements AutoCloseable {
      * @throws IllegalStateException if an event is closed
      */
     public static float elapsedMs(CudaEvent start, CudaEvent end) {
+        Objects.requireNonNull(start, "start");
+        Objects.requireNonNull(end, "end");
         start.checkOpen();
         end.checkOpen();
         float[] ms = new float[1];

@@ -725,13 +725,23 @@ public final class Tensor implements AutoCloseable {
         return numel * dtype.byteSize();
     }
 
-    /** Start address of the data, for interop. @throws IllegalStateException after close */
+    /**
+     * Start address of the data, for interop. Native code may use it only while a {@link TensorUse} of this
+     * tensor is open; otherwise another thread's {@link #close()} may free the memory under it.
+     *
+     * @throws IllegalStateException after close
+     */
     public long address() {
         checkOpen();
         return memory.address();
     }
 
-    /** The data as a JavaCPP pointer, for the native binding. @throws IllegalStateException after close */
+    /**
+     * The data as a JavaCPP pointer, for the native binding; hold a {@link TensorUse} while native code uses
+     * it (see {@link #address()}).
+     *
+     * @throws IllegalStateException after close
+     */
     public Pointer pointer() {
         checkOpen();
         return memory.pointer();

@@ -34,17 +34,17 @@ final class StateChecks {
         long[] s = shape.clone();
         long numel = Shapes.numel(s);
         if (!ORIGINAL_TYPES.contains(dtype)) {
-            throw new IllegalArgumentException("dtype of a " + kind + " state must be one of " + ORIGINAL_TYPES
+            throw new IllegalArgumentException("dtype of the " + kind + " state must be one of " + ORIGINAL_TYPES
                     + ", got " + dtype);
         }
         blocksize.require(allowed, kind + " state");
         if (code.dtype() != DType.F32 || code.numel() != codeSize) {
-            throw new IllegalArgumentException("code of a " + kind + " state must be an F32 tensor of " + codeSize
+            throw new IllegalArgumentException("code of the " + kind + " state must be an F32 tensor of " + codeSize
                     + " values, got " + code);
         }
         long blocks = blocksize.blocks(numel);
         if (scales.blocks() != blocks) {
-            throw new IllegalArgumentException("scales of a " + kind + " state must hold " + blocks
+            throw new IllegalArgumentException("scales of the " + kind + " state must hold " + blocks
                     + " values (ceil(" + numel + " / " + blocksize.value() + ") for shape " + Arrays.toString(s)
                     + "), got " + scales.blocks());
         }

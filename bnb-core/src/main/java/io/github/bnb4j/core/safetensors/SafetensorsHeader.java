@@ -101,8 +101,9 @@ record SafetensorsHeader(Map<String, String> metadata, Map<String, TensorInfo> t
         if (!(root instanceof Map<?, ?> entries)) {
             throw fileError(path, "header must be a JSON object, got " + jsonType(root));
         }
-        if (entries.size() > MAX_TENSORS + 1) {
-            throw fileError(path, "header lists " + entries.size() + " entries, more than the limit of "
+        int tensorCount = entries.size() - (entries.containsKey(METADATA_KEY) ? 1 : 0);
+        if (tensorCount > MAX_TENSORS) {
+            throw fileError(path, "header lists " + tensorCount + " tensors, more than the limit of "
                     + MAX_TENSORS + " tensors");
         }
         Map<String, String> metadata = Map.of();
@@ -253,19 +254,19 @@ record SafetensorsHeader(Map<String, String> metadata, Map<String, TensorInfo> t
     private static void checkTiling(Path path, List<ByteRange> ranges, long dataLength) {
         ranges.sort(Comparator.comparingLong(ByteRange::begin).thenComparingLong(ByteRange::end));
         long cursor = 0;
-        String previous = null;
+        ByteRange previous = null;
         for (ByteRange r : ranges) {
             if (r.begin() < cursor) {
                 throw tensorError(path, r.name(), "byte range [" + r.begin() + ", " + r.end() + ") overlaps tensor '"
-                        + previous + "', which ends at " + cursor);
+                        + previous.name() + "' at [" + previous.begin() + ", " + previous.end() + ")");
             }
             if (r.begin() > cursor) {
                 throw tensorError(path, r.name(), "byte range [" + r.begin() + ", " + r.end() + ") leaves a gap"
-                        + " after " + (previous == null ? "the start of the data region" : "tensor '" + previous
-                        + "'") + ", which ends at " + cursor + " (the tensors must tile the data region)");
+                        + " after " + (previous == null ? "the start of the data region" : "tensor '"
+                        + previous.name() + "', which ends at " + cursor) + " (the tensors must tile the data region)");
             }
             cursor = r.end();
-            previous = r.name();
+            previous = r;
         }
         if (cursor != dataLength) {
             throw fileError(path, "the tensors cover " + cursor + " bytes of the " + dataLength + "-byte data region;"

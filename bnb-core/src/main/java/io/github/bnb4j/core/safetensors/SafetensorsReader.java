@@ -137,7 +137,7 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         if (info == null) {
             throw new IllegalArgumentException("no tensor named '" + name + "' in " + path + "; it has "
-                    + header.tensors().size() + " tensors, for example " + someNames(name));
+                    + header.names().size() + " tensors, for example " + someNames(name));
         }
         return info;
     }

@@ -3,7 +3,9 @@ package io.github.bnb4j.core.reproducers;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.functional.AbsmaxScales;
 import io.github.bnb4j.core.functional.Blockwise;
+import io.github.bnb4j.core.functional.BlockwiseState;
 import io.github.bnb4j.core.functional.Blocksize;
 import io.github.bnb4j.core.functional.CodeBooks;
 import io.github.bnb4j.core.functional.QuantState;
@@ -23,7 +25,8 @@ public final class DequantizeWithShortAbsmax {
         try (Tensor codes = Tensor.zeros(DType.U8, Device.cpu(), n);
                 Tensor absmax = Tensor.zeros(DType.F32, Device.cpu(), 1);
                 Tensor code = Tensor.fromFloats(CodeBooks.dynamicSigned(), DType.F32, Device.cpu(), 256)) {
-            QuantState state = new QuantState(absmax, new long[] {n}, code, Blocksize.B64, null, DType.F32, null, null);
+            QuantState state = new BlockwiseState(new long[] {n}, DType.F32, Blocksize.B64, code,
+                    new AbsmaxScales.Plain(absmax));
             try (Tensor out = Blockwise.dequantize(codes, state)) {
                 System.out.println("ACCEPTED: dequantize returned " + out);
                 System.exit(1);
