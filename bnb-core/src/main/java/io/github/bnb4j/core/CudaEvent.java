@@ -1,5 +1,6 @@
 package io.github.bnb4j.core;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.bnb4j.core.internal.NativeRuntime;
@@ -22,6 +23,7 @@ public final class CudaEvent implements AutoCloseable {
      * @throws IllegalArgumentException if {@code device} is not a CUDA device
      */
     public static CudaEvent create(Device device) {
+        Objects.requireNonNull(device, "device");
         if (!device.isCuda()) {
             throw new IllegalArgumentException("device must be a CUDA device, got " + device);
         }
@@ -36,6 +38,7 @@ public final class CudaEvent implements AutoCloseable {
 
     /** Records the event on {@code stream}. */
     public void record(CudaStream stream) {
+        Objects.requireNonNull(stream, "stream");
         checkOpen();
         NativeRuntime.recordEvent(handle, stream.pointer());
     }
@@ -46,6 +49,8 @@ public final class CudaEvent implements AutoCloseable {
      * @throws IllegalStateException if an event is closed
      */
     public static float elapsedMs(CudaEvent start, CudaEvent end) {
+        Objects.requireNonNull(start, "start");
+        Objects.requireNonNull(end, "end");
         start.checkOpen();
         end.checkOpen();
         return NativeRuntime.elapsedMs(start.handle, end.handle);

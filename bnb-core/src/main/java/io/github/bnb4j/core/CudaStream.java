@@ -2,6 +2,7 @@ package io.github.bnb4j.core;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.bnb4j.core.internal.NativeRuntime;
@@ -34,6 +35,7 @@ public final class CudaStream implements AutoCloseable {
      * @throws io.github.bnb4j.nativelib.BnbException if CUDA is unavailable or creation fails
      */
     public static CudaStream create(Device device) {
+        Objects.requireNonNull(device, "device");
         requireCuda(device);
         CudaContext.use(device);
         return new CudaStream(NativeRuntime.createStream(device), device, true);
@@ -53,17 +55,17 @@ public final class CudaStream implements AutoCloseable {
     /**
      * Views a stream held by a JavaCPP pointer (for example {@code org.bytedeco.cuda.cudart.CUstream_st}).
      *
-     * @throws IllegalArgumentException if {@code device} is not a CUDA device or {@code stream} is null
+     * @throws NullPointerException     if an argument is null (wrap address 0 for the default stream)
+     * @throws IllegalArgumentException if {@code device} is not a CUDA device
      */
     public static CudaStream wrap(Pointer stream, Device device) {
-        if (stream == null) {
-            throw new IllegalArgumentException("stream must not be null (use address 0 for the default stream)");
-        }
+        Objects.requireNonNull(stream, "stream");
         return wrap(stream.address(), device);
     }
 
     /** The legacy default stream of {@code device}. */
     public static CudaStream defaultStream(Device device) {
+        Objects.requireNonNull(device, "device");
         return wrap(0L, device);
     }
 
@@ -74,6 +76,7 @@ public final class CudaStream implements AutoCloseable {
      * @throws io.github.bnb4j.nativelib.BnbException if CUDA is unavailable
      */
     public static CudaStream current(Device device) {
+        Objects.requireNonNull(device, "device");
         CudaContext.use(device);
         CudaStream s = CURRENT.get().get(device);
         return s != null ? s : defaultStream(device);
@@ -85,6 +88,7 @@ public final class CudaStream implements AutoCloseable {
      * @throws IllegalStateException if the stream is closed
      */
     public static Scope use(CudaStream stream) {
+        Objects.requireNonNull(stream, "stream");
         stream.checkOpen();
         CudaStream previous = CURRENT.get().put(stream.device, stream);
         return () -> {

@@ -1,5 +1,7 @@
 package io.github.bnb4j.core;
 
+import java.util.Objects;
+
 import io.github.bnb4j.nativelib.Bnb;
 
 /**
@@ -61,6 +63,7 @@ public record Device(Kind kind, int index) {
      * @throws IllegalArgumentException for anything else
      */
     public static Device parse(String text) {
+        Objects.requireNonNull(text, "text");
         if ("cpu".equals(text)) {
             return CPU;
         }

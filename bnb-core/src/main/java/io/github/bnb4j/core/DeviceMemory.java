@@ -1,5 +1,7 @@
 package io.github.bnb4j.core;
 
+import java.util.Objects;
+
 import io.github.bnb4j.core.internal.NativeRuntime;
 
 /**
@@ -16,6 +18,7 @@ public record DeviceMemory(long freeBytes, long totalBytes) {
      * @throws io.github.bnb4j.nativelib.BnbException if CUDA is unavailable
      */
     public static DeviceMemory of(Device device) {
+        Objects.requireNonNull(device, "device");
         if (!device.isCuda()) {
             throw new IllegalArgumentException("device must be a CUDA device, got " + device);
         }

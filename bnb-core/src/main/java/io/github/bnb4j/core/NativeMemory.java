@@ -1,23 +1,48 @@
 package io.github.bnb4j.core;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.bnb4j.core.internal.NativeRuntime;
 import org.bytedeco.javacpp.Pointer;
 
-/** One native allocation, released exactly once. */
+/**
+ * One native allocation, or a byte range of one (a view), freed exactly once and never while a native call
+ * uses it.
+ *
+ * <p>Every use (a native call, a copy, a host buffer) is bracketed by {@link #tryBeginUse()} and
+ * {@link #endUse()}. {@link #close()} marks the memory closed at once, so no new use can begin, and frees it
+ * when the last use ends: whichever of {@code close} or the last {@code endUse} sees "closed and no use"
+ * frees it. Both are lock-free and safe from any thread.
+ *
+ * <p>A view has its own closed flag (closing it frees nothing) and counts its uses on its owner, so the
+ * owner's memory outlives every call made through the view.
+ */
 final class NativeMemory {
+    /** The closed flag of {@link #state}; the bits below it count the uses in progress. */
+    private static final long CLOSED = 1L << 62;
+
     private final Pointer pointer;
     private final long bytes;
     private final MemoryKind kind;
     private final Device device;
-    private final AtomicBoolean released = new AtomicBoolean();
+    /** {@code this} for an allocation, the allocation for a view. */
+    private final NativeMemory owner;
+    private final AtomicLong state = new AtomicLong();
 
     private NativeMemory(Pointer pointer, long bytes, MemoryKind kind, Device device) {
         this.pointer = pointer;
         this.bytes = bytes;
         this.kind = kind;
         this.device = device;
+        this.owner = this;
+    }
+
+    private NativeMemory(NativeMemory owner, long byteOffset, long bytes) {
+        this.pointer = Pointers.at(owner.address() + byteOffset);
+        this.bytes = bytes;
+        this.kind = owner.kind;
+        this.device = owner.device;
+        this.owner = owner;
     }
 
     /** Allocates {@code bytes} of {@code kind} memory; zero bytes allocate nothing. */
@@ -29,7 +54,7 @@ final class NativeMemory {
         switch (kind) {
             case HOST -> {
                 p = Pointer.malloc(bytes);
-                if (p.isNull()) {
+                if (p == null || p.isNull()) { // JavaCPP returns null, not a null pointer, when malloc fails
                     throw new OutOfMemoryError("malloc of " + bytes + " host bytes failed");
                 }
             }
@@ -42,6 +67,14 @@ final class NativeMemory {
             case FOREIGN -> throw new IllegalArgumentException("kind must be an owning kind, got FOREIGN");
         }
         return new NativeMemory(p, bytes, kind, device);
+    }
+
+    /**
+     * A view of {@code bytes} bytes from {@code byteOffset} of {@code owner}'s range (the caller checked the
+     * range). Its uses keep the owner's memory alive.
+     */
+    static NativeMemory view(NativeMemory owner, long byteOffset, long bytes) {
+        return new NativeMemory(owner.owner, owner.address() - owner.owner.address() + byteOffset, bytes);
     }
 
     /** A view of memory someone else owns. */
@@ -65,13 +98,66 @@ final class NativeMemory {
         return kind;
     }
 
-    boolean isReleased() {
-        return released.get();
+    /** True for a view of another allocation. */
+    boolean isView() {
+        return owner != this;
     }
 
-    /** Frees the memory the first time; later calls do nothing. */
-    void release() {
-        if (!released.compareAndSet(false, true) || bytes == 0) {
+    /** True once this memory, or for a view its owner, was closed. */
+    boolean isClosed() {
+        return (state.get() & CLOSED) != 0 || (owner != this && owner.isClosed());
+    }
+
+    /**
+     * Begins a use, unless the memory is closed.
+     *
+     * @return false, beginning nothing, if this memory (or a view's owner) is closed
+     */
+    boolean tryBeginUse() {
+        if (owner != this) {
+            return (state.get() & CLOSED) == 0 && owner.tryBeginUse();
+        }
+        for (;;) {
+            long s = state.get();
+            if ((s & CLOSED) != 0) {
+                return false;
+            }
+            if (state.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Ends a use that {@link #tryBeginUse()} began; the last use of closed memory frees it. */
+    void endUse() {
+        if (owner != this) {
+            owner.endUse();
+            return;
+        }
+        if (state.decrementAndGet() == CLOSED) {
+            free();
+        }
+    }
+
+    /** Marks the memory closed; frees it now if no use is in progress, else when the last use ends. */
+    void close() {
+        for (;;) {
+            long s = state.get();
+            if ((s & CLOSED) != 0) {
+                return;
+            }
+            if (state.compareAndSet(s, s | CLOSED)) {
+                if (s == 0 && owner == this) {
+                    free();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Called exactly once per allocation: by the transition to "closed and unused". */
+    private void free() {
+        if (bytes == 0) {
             return;
         }
         switch (kind) {

@@ -1,12 +1,22 @@
 package io.github.bnb4j.core;
 
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * A trainable value and its gradient, as optimizers see them. The parameter owns its value; the
  * gradient is owned by whoever set it unless set with {@link #setGrad(Tensor)} (which transfers it).
+ *
+ * <p>Threads: {@link #close()} may race a native call that uses the value or the gradient (an optimizer
+ * step on another thread): the tensors' use counts keep their memory alive until the call returns, and the
+ * call or the next one throws {@link IllegalStateException}. {@link #setGrad} and {@link #close} are not
+ * meant to be called concurrently with each other.
  */
 public final class Parameter implements AutoCloseable {
+    private static final Set<DType> VALUE_TYPES = EnumSet.of(DType.F32, DType.F16, DType.BF16);
+
     private final String name;
     private final Tensor value;
     private Tensor grad;
@@ -14,12 +24,14 @@ public final class Parameter implements AutoCloseable {
     /**
      * @param name  for messages and checkpoints
      * @param value the tensor this parameter owns (F32, F16 or BF16)
-     * @throws IllegalArgumentException if {@code value} is not a floating-point tensor
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code value} is not an F32, F16 or BF16 tensor
      */
     public Parameter(String name, Tensor value) {
-        if (value == null || !value.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("value must be an F32, F16 or BF16 tensor, got "
-                    + (value == null ? "null" : value.dtype()));
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        if (!VALUE_TYPES.contains(value.dtype())) {
+            throw new IllegalArgumentException("value must be an F32, F16 or BF16 tensor, got " + value.dtype());
         }
         this.name = name;
         this.value = value;

@@ -4,6 +4,7 @@ import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Objects;
 
 import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.core.internal.NativeRuntime;
@@ -15,11 +16,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A dense, contiguous, row-major array of one {@link DType} on one {@link Device}, owning its memory
- * (unless {@linkplain #wrap(long, DType, Device, long...) wrapped}).
+ * (unless {@linkplain #wrap(long, DType, Device, long...) wrapped}, or a {@linkplain #reshape view} of
+ * another tensor).
  *
  * <p>Memory is released by {@link #close()} (idempotent) or by the {@link TensorScope} the tensor was made
  * in, never by the garbage collector: a tensor collected while open is reported by a WARN log line and
  * its memory is leaked. Any use after close throws {@link IllegalStateException}.
+ *
+ * <p><b>Threads.</b> A tensor may be used and closed from several threads. Every operation, and every
+ * native call wrapped in a {@link TensorUse} ({@link #acquire()}), holds a use of the memory; {@code close()}
+ * marks the tensor closed at once (later uses throw {@link IllegalStateException}) and frees the memory
+ * when the last use in progress ends, so closing a tensor that another thread is using never crashes.
+ * Writing one tensor from two threads at once is a data race on its values (not a crash), as with arrays.
+ *
+ * <p><b>Views.</b> {@link #reshape} and {@link #narrow} share their owner's memory: closing a view frees
+ * nothing, and closing the owner makes its views unusable (they throw {@link IllegalStateException}), while
+ * a call in progress through a view keeps the owner's memory alive until it returns.
  *
  * <p>16-bit floats are exchanged with Java as {@code short} bit patterns ({@link #fromShorts},
  * {@link #toShortArray}) or converted to and from {@code float} ({@link #fromFloats}, {@link #toFloatArray}).
@@ -28,22 +40,28 @@ import org.slf4j.LoggerFactory;
 public final class Tensor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Tensor.class);
     private static final Cleaner LEAK_DETECTOR = Cleaner.create();
+    /** Ends the use that a buffer of {@link #asByteBuffer} holds once the buffer is unreachable. */
+    private static final Cleaner BUFFER_USES = Cleaner.create();
+    /** Heap buffers go to and from a GPU through a direct buffer of at most this size. */
+    private static final int STAGING_BYTES = 8 << 20;
+    /** The VM's soft limit on array lengths, a few words below {@code Integer.MAX_VALUE}. */
+    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private final long[] shape;
     private final long numel;
     private final DType dtype;
     private final Device device;
     private final NativeMemory memory;
-    private final LeakReport leakReport;
 
     private Tensor(long[] shape, DType dtype, Device device, NativeMemory memory) {
         this.shape = shape;
-        this.numel = numel(shape);
+        this.numel = Shapes.numel(shape);
         this.dtype = dtype;
         this.device = device;
         this.memory = memory;
-        this.leakReport = new LeakReport(memory, describe(shape, dtype, device));
-        LEAK_DETECTOR.register(this, leakReport);
+        if (!memory.isView()) { // a view owns nothing, so it cannot leak
+            LEAK_DETECTOR.register(this, new LeakReport(memory, describe(shape, dtype, device)));
+        }
         TensorScope.register(this);
     }
 
@@ -59,7 +77,7 @@ public final class Tensor implements AutoCloseable {
 
         @Override
         public void run() {
-            if (!memory.isReleased() && memory.kind() != MemoryKind.FOREIGN && memory.bytes() > 0) {
+            if (!memory.isClosed() && memory.kind() != MemoryKind.FOREIGN && memory.bytes() > 0) {
                 LOG.warn("bnb4j: a tensor {} was garbage-collected without close(); its {} bytes leaked",
                         description, memory.bytes());
             }
@@ -71,10 +89,13 @@ public final class Tensor implements AutoCloseable {
     /**
      * An uninitialised tensor.
      *
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a dimension is negative or the byte size overflows
+     * @throws OutOfMemoryError         if the host has not enough memory for a CPU tensor
      * @throws io.github.bnb4j.nativelib.OutOfDeviceMemoryException if the GPU has not enough memory
      */
     public static Tensor empty(DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(device, "device");
         long[] s = checkShape(shape);
         long bytes = byteSize(s, dtype);
         if (device.isCpu()) {
@@ -97,6 +118,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code device} is not a CUDA device
      */
     public static Tensor emptyManaged(DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(device, "device");
         requireCudaDevice(device, "emptyManaged");
         CudaContext.use(device);
         long[] s = checkShape(shape);
@@ -118,9 +140,10 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code dtype} is not a float type or the shape does not match
      */
     public static Tensor fromFloats(float[] values, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dtype, "dtype");
         checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, dtype)).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
             case F32 -> buf.asFloatBuffer().put(values);
             case F16 -> {
@@ -144,11 +167,12 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code dtype} is not F16 or BF16 or the shape does not match
      */
     public static Tensor fromShorts(short[] bits, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(bits, "bits");
         if (dtype != DType.F16 && dtype != DType.BF16) {
             throw new IllegalArgumentException("dtype must be F16 or BF16, got " + dtype);
         }
         checkLength(bits.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(bits.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(heapBytes(bits.length, dtype)).order(ByteOrder.LITTLE_ENDIAN);
         buf.asShortBuffer().put(bits);
         return fromBuffer(buf, dtype, device, shape);
     }
@@ -159,6 +183,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code dtype} is not U8 or I8 or the shape does not match
      */
     public static Tensor fromBytes(byte[] values, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(values, "values");
         if (dtype != DType.U8 && dtype != DType.I8) {
             throw new IllegalArgumentException("dtype must be U8 or I8, got " + dtype);
         }
@@ -168,16 +193,18 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies ints into a new I32 tensor. @throws IllegalArgumentException if the shape does not match */
     public static Tensor fromInts(int[] values, Device device, long... shape) {
+        Objects.requireNonNull(values, "values");
         checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, DType.I32)).order(ByteOrder.LITTLE_ENDIAN);
         buf.asIntBuffer().put(values);
         return fromBuffer(buf, DType.I32, device, shape);
     }
 
     /** Copies longs into a new I64 tensor. @throws IllegalArgumentException if the shape does not match */
     public static Tensor fromLongs(long[] values, Device device, long... shape) {
+        Objects.requireNonNull(values, "values");
         checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, DType.I64)).order(ByteOrder.LITTLE_ENDIAN);
         buf.asLongBuffer().put(values);
         return fromBuffer(buf, DType.I64, device, shape);
     }
@@ -188,19 +215,20 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException if {@code data.remaining()} is not the shape's byte size
      */
     public static Tensor fromBuffer(ByteBuffer data, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(data, "data");
         long[] s = checkShape(shape);
         long bytes = byteSize(s, dtype);
         if (data.remaining() != bytes) {
             throw new IllegalArgumentException("data must hold " + bytes + " bytes for " + dtype + " "
                     + Arrays.toString(s) + ", got " + data.remaining());
         }
-        Tensor host = empty(dtype, Device.cpu(), s);
-        host.asByteBuffer().put(data.duplicate());
-        if (device.isCpu()) {
-            return host;
-        }
-        try (host) {
-            return host.to(device);
+        Tensor out = empty(dtype, device, s);
+        try {
+            out.copyFromHost(0, data.duplicate());
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
         }
     }
 
@@ -209,9 +237,11 @@ public final class Tensor implements AutoCloseable {
      * memory alive while the view is used.
      *
      * @param address start of the data ({@code 0} only for an empty shape)
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the address is 0 for a non-empty shape or the shape is invalid
      */
     public static Tensor wrap(long address, DType dtype, Device device, long... shape) {
+        Objects.requireNonNull(device, "device");
         long[] s = checkShape(shape);
         long bytes = byteSize(s, dtype);
         if (address == 0 && bytes > 0) {
@@ -220,18 +250,26 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(s, dtype, device, NativeMemory.foreign(address, bytes, device));
     }
 
-    /** Views memory held by a JavaCPP pointer; see {@link #wrap(long, DType, Device, long...)}. */
+    /**
+     * Views memory held by a JavaCPP pointer; see {@link #wrap(long, DType, Device, long...)}.
+     *
+     * @throws NullPointerException if an argument is null
+     */
     public static Tensor wrap(Pointer pointer, DType dtype, Device device, long... shape) {
-        if (pointer == null) {
-            throw new IllegalArgumentException("pointer must not be null");
-        }
+        Objects.requireNonNull(pointer, "pointer");
         return wrap(pointer.address() + pointer.position() * Math.max(1, pointer.sizeof()), dtype, device, shape);
     }
 
     // ---- copies --------------------------------------------------------------------------------
 
-    /** A copy of this tensor on {@code device} (a new tensor even when the device is the same). */
+    /**
+     * A copy of this tensor on {@code device} (a new tensor even when the device is the same).
+     *
+     * @throws NullPointerException  if {@code target} is null
+     * @throws IllegalStateException if this tensor is closed
+     */
     public Tensor to(Device target) {
+        Objects.requireNonNull(target, "target");
         checkOpen();
         Tensor out = empty(dtype, target, shape);
         try {
@@ -246,15 +284,25 @@ public final class Tensor implements AutoCloseable {
     /**
      * Copies {@code src} into this tensor; both must have the same dtype and element count.
      *
+     * @throws NullPointerException     if {@code src} is null
      * @throws IllegalArgumentException if dtype or element count differ
+     * @throws IllegalStateException    if either tensor is closed
      */
     public void copyFrom(Tensor src) {
+        Objects.requireNonNull(src, "src");
         checkOpen();
         src.checkOpen();
         if (src.dtype != dtype || src.numel != numel) {
             throw new IllegalArgumentException("src must be " + dtype + " with " + numel + " elements, got "
                     + src.dtype + " with " + src.numel);
         }
+        try (TensorUse use = TensorUse.of(this, src)) {
+            copyBytesFrom(src);
+        }
+    }
+
+    /** The copy itself; the caller holds uses of both tensors. */
+    private void copyBytesFrom(Tensor src) {
         long bytes = byteSize();
         if (bytes == 0) {
             return;
@@ -281,19 +329,33 @@ public final class Tensor implements AutoCloseable {
      *
      * @return true when a prefetch was queued; false when the memory is not managed or the device cannot
      *         do concurrent managed access (the driver then migrates pages on demand)
+     * @throws NullPointerException  if {@code target} is null
+     * @throws IllegalStateException if the tensor is closed
      */
     public boolean prefetch(Device target) {
+        Objects.requireNonNull(target, "target");
         checkOpen();
         if (memory.kind() != MemoryKind.MANAGED || byteSize() == 0) {
             return false;
         }
+        try (TensorUse use = acquire()) {
+            return prefetchManaged(target);
+        }
+    }
+
+    private boolean prefetchManaged(Device target) {
         Device gpu = target.isCuda() ? target : device;
         return NativeRuntime.prefetch(memory.pointer(), byteSize(), target, CudaStream.current(gpu));
     }
 
-    /** Sets every byte to zero. */
+    /** Sets every byte to zero. @throws IllegalStateException if the tensor is closed */
     public void fillZero() {
-        checkOpen();
+        try (TensorUse use = acquire()) {
+            zeroBytes();
+        }
+    }
+
+    private void zeroBytes() {
         long bytes = byteSize();
         if (bytes == 0) {
             return;
@@ -310,10 +372,14 @@ public final class Tensor implements AutoCloseable {
      * The values as floats (F32, F16 or BF16; 16-bit values are widened exactly).
      *
      * @throws UnsupportedOperationException for other dtypes
+     * @throws IllegalStateException         if the tensor is closed or has more elements than a Java array holds
      */
     public float[] toFloatArray() {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw unsupported("toFloatArray");
+        }
+        float[] out = new float[arrayLength("toFloatArray")];
         ByteBuffer b = hostBytes();
-        float[] out = new float[Math.toIntExact(numel)];
         switch (dtype) {
             case F32 -> b.asFloatBuffer().get(out);
             case F16 -> {
@@ -331,88 +397,285 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The raw 16-bit patterns of an F16 or BF16 tensor. @throws UnsupportedOperationException otherwise */
+    /**
+     * The raw 16-bit patterns of an F16 or BF16 tensor.
+     *
+     * @throws UnsupportedOperationException for other dtypes
+     * @throws IllegalStateException         if the tensor is closed or has more elements than a Java array holds
+     */
     public short[] toShortArray() {
         if (dtype != DType.F16 && dtype != DType.BF16) {
             throw unsupported("toShortArray");
         }
-        short[] out = new short[Math.toIntExact(numel)];
+        short[] out = new short[arrayLength("toShortArray")];
         hostBytes().asShortBuffer().get(out);
         return out;
     }
 
-    /** The bytes of a U8 or I8 tensor. @throws UnsupportedOperationException otherwise */
+    /**
+     * The bytes of a U8 or I8 tensor.
+     *
+     * @throws UnsupportedOperationException for other dtypes
+     * @throws IllegalStateException         if the tensor is closed or has more elements than a Java array holds
+     */
     public byte[] toByteArray() {
         if (dtype != DType.U8 && dtype != DType.I8) {
             throw unsupported("toByteArray");
         }
-        byte[] out = new byte[Math.toIntExact(numel)];
+        byte[] out = new byte[arrayLength("toByteArray")];
         hostBytes().get(out);
         return out;
     }
 
-    /** The values of an I32 tensor. @throws UnsupportedOperationException otherwise */
+    /**
+     * The values of an I32 tensor.
+     *
+     * @throws UnsupportedOperationException for other dtypes
+     * @throws IllegalStateException         if the tensor is closed or has more elements than a Java array holds
+     */
     public int[] toIntArray() {
         if (dtype != DType.I32) {
             throw unsupported("toIntArray");
         }
-        int[] out = new int[Math.toIntExact(numel)];
+        int[] out = new int[arrayLength("toIntArray")];
         hostBytes().asIntBuffer().get(out);
         return out;
     }
 
-    /** The values of an I64 tensor. @throws UnsupportedOperationException otherwise */
+    /**
+     * The values of an I64 tensor.
+     *
+     * @throws UnsupportedOperationException for other dtypes
+     * @throws IllegalStateException         if the tensor is closed or has more elements than a Java array holds
+     */
     public long[] toLongArray() {
         if (dtype != DType.I64) {
             throw unsupported("toLongArray");
         }
-        long[] out = new long[Math.toIntExact(numel)];
+        long[] out = new long[arrayLength("toLongArray")];
         hostBytes().asLongBuffer().get(out);
         return out;
     }
 
     /**
-     * A little-endian view of a CPU tensor's bytes (no copy); valid until the tensor closes.
+     * A little-endian view of a CPU tensor's bytes (no copy). The buffer holds a use of the memory: after
+     * {@link #close()} the memory is freed only once the buffer (and every buffer derived from it) has been
+     * garbage-collected, so a buffer kept past close never reads freed memory. Prefer
+     * {@link #copyToHost}/{@link #copyFromHost} where a copy will do.
      *
-     * @throws IllegalStateException if the tensor is not on the CPU or is closed
+     * @throws IllegalStateException if the tensor is not on the CPU, is closed, or is larger than a
+     *                               {@code ByteBuffer} holds ({@value Integer#MAX_VALUE} bytes; use
+     *                               {@link #asByteBuffer(long, int)} for a range)
      */
     public ByteBuffer asByteBuffer() {
-        checkOpen();
+        long bytes = byteSize();
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalStateException("tensor " + describe(shape, dtype, device) + " is " + bytes
+                    + " bytes; a ByteBuffer holds at most " + Integer.MAX_VALUE
+                    + "; use asByteBuffer(byteOffset, length) for a range, or copyToHost");
+        }
+        return asByteBuffer(0, (int) bytes);
+    }
+
+    /**
+     * A little-endian view of {@code length} bytes of a CPU tensor from {@code byteOffset} (no copy), with
+     * the lifetime rule of {@link #asByteBuffer()}. This is how tensors of 2 GiB or more are read and
+     * written through buffers, one range at a time.
+     *
+     * @throws IllegalArgumentException if the range is not within the tensor's bytes
+     * @throws IllegalStateException    if the tensor is not on the CPU or is closed
+     */
+    public ByteBuffer asByteBuffer(long byteOffset, int length) {
+        checkByteRange(byteOffset, length);
         if (!device.isCpu()) {
             throw new IllegalStateException("asByteBuffer needs a CPU tensor, this one is on " + device
-                    + "; copy it with to(Device.cpu()) first");
+                    + "; copy it with to(Device.cpu()) or copyToHost first");
         }
-        if (byteSize() == 0) {
+        if (length == 0) {
+            checkOpen();
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
-        // a BytePointer view: its buffer covers exactly the tensor's bytes, whatever pointer class holds them
-        return new BytePointer(memory.pointer()).capacity(byteSize()).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        TensorUse use = acquire();
+        ByteBuffer view = hostView(byteOffset, length);
+        BUFFER_USES.register(view, use::close); // the use ends when the buffer becomes unreachable
+        return view;
     }
 
     /**
      * A little-endian heap copy of the bytes, from any device.
      *
-     * @throws IllegalStateException if the tensor is closed
+     * @throws IllegalStateException if the tensor is closed or larger than a {@code ByteBuffer} holds
      */
     public ByteBuffer toByteBuffer() {
-        ByteBuffer bytes = hostBytes();
-        if (device.isCpu()) {
-            ByteBuffer copy = ByteBuffer.allocate(Math.toIntExact(byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-            return copy.put(bytes).flip();
+        return hostBytes();
+    }
+
+    /**
+     * Copies {@code dst.remaining()} bytes of this tensor, starting at byte {@code byteOffset}, into
+     * {@code dst} (advancing its position), from any device. Tensors of any size are read this way in
+     * ranges.
+     *
+     * @throws NullPointerException     if {@code dst} is null
+     * @throws IllegalArgumentException if the range is not within the tensor's bytes or {@code dst} is
+     *                                  read-only
+     * @throws IllegalStateException    if the tensor is closed
+     */
+    public void copyToHost(long byteOffset, ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst must be writable, got a read-only buffer");
         }
-        return bytes;
+        transfer(byteOffset, dst, Direction.TO_HOST);
+    }
+
+    /**
+     * Copies {@code src.remaining()} bytes (little-endian element encoding) into this tensor, starting at
+     * byte {@code byteOffset} (advancing {@code src}'s position), on any device.
+     *
+     * @throws NullPointerException     if {@code src} is null
+     * @throws IllegalArgumentException if the range is not within the tensor's bytes
+     * @throws IllegalStateException    if the tensor is closed
+     */
+    public void copyFromHost(long byteOffset, ByteBuffer src) {
+        Objects.requireNonNull(src, "src");
+        transfer(byteOffset, src, Direction.FROM_HOST);
+    }
+
+    private enum Direction { TO_HOST, FROM_HOST }
+
+    private void transfer(long byteOffset, ByteBuffer host, Direction direction) {
+        int length = host.remaining();
+        checkByteRange(byteOffset, length);
+        try (TensorUse use = acquire()) {
+            if (length == 0) {
+                return;
+            }
+            if (device.isCpu()) {
+                ByteBuffer mine = hostView(byteOffset, length);
+                if (direction == Direction.TO_HOST) {
+                    host.put(mine);
+                } else {
+                    mine.put(host);
+                }
+                return;
+            }
+            // a device copy needs a host address: a direct buffer has one, a heap buffer is staged through one
+            ByteBuffer staging = host.isDirect() ? null : ByteBuffer.allocateDirect(Math.min(length, STAGING_BYTES));
+            int step = staging == null ? length : staging.capacity();
+            for (int done = 0; done < length; done += step) {
+                int n = Math.min(length - done, step);
+                ByteBuffer part = host.slice().limit(n);
+                ByteBuffer direct = staging == null ? part : staging.clear().limit(n);
+                if (direction == Direction.FROM_HOST && staging != null) {
+                    direct.put(part.duplicate()).flip();
+                }
+                try (Tensor hostSide = wrap(new BytePointer(direct), DType.U8, Device.cpu(), n);
+                        Tensor deviceSide = byteRange(byteOffset + done, n)) {
+                    if (direction == Direction.TO_HOST) {
+                        hostSide.copyBytesFrom(deviceSide);
+                    } else {
+                        deviceSide.copyBytesFrom(hostSide);
+                    }
+                }
+                if (direction == Direction.TO_HOST && staging != null) {
+                    part.put(direct);
+                }
+                host.position(host.position() + n);
+            }
+        }
     }
 
     private ByteBuffer hostBytes() {
+        long bytes = byteSize();
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalStateException("tensor " + describe(shape, dtype, device) + " is " + bytes
+                    + " bytes, more than a ByteBuffer holds; read it in ranges with copyToHost");
+        }
+        ByteBuffer copy = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        copyToHost(0, copy);
+        return copy.flip();
+    }
+
+    /** A buffer over a CPU range; the caller holds a use for as long as it reads the buffer. */
+    private ByteBuffer hostView(long byteOffset, int length) {
+        return new BytePointer(Pointers.at(memory.address() + byteOffset)).capacity(length).asByteBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    // ---- views ---------------------------------------------------------------------------------
+
+    /**
+     * A view of the same memory with another shape holding the same number of elements (the memory is
+     * contiguous, so every reshape is a view). See the class comment for the lifetime of views.
+     *
+     * @throws NullPointerException     if {@code newShape} is null
+     * @throws IllegalArgumentException if {@code newShape} is invalid or holds another number of elements
+     * @throws IllegalStateException    if the tensor is closed
+     */
+    public Tensor reshape(long... newShape) {
+        long[] s = checkShape(newShape);
+        long n = Shapes.numel(s);
+        if (n != numel) {
+            throw new IllegalArgumentException("newShape " + Arrays.toString(s) + " holds " + n
+                    + " elements, but the tensor " + Arrays.toString(shape) + " holds " + numel);
+        }
         checkOpen();
-        if (device.isCpu()) {
-            return asByteBuffer();
+        return new Tensor(s, dtype, device, NativeMemory.view(memory, 0, byteSize()));
+    }
+
+    /**
+     * A view of rows {@code [start, start + length)} along dimension 0 (upstream {@code narrow(0, start,
+     * length)}): shape {@code [length, shape[1], ...]}, contiguous because the layout is row-major.
+     *
+     * @throws IllegalArgumentException if the tensor is a scalar or the range is not within
+     *                                  {@code [0, size(0)]}
+     * @throws IllegalStateException    if the tensor is closed
+     */
+    public Tensor narrow(long start, long length) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("narrow needs a tensor of rank >= 1, got a scalar");
         }
-        try (Tensor host = to(Device.cpu())) {
-            ByteBuffer copy = ByteBuffer.allocate(Math.toIntExact(byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-            copy.put(host.asByteBuffer()).flip();
-            return copy;
+        if (start < 0 || length < 0 || start > shape[0] - length) {
+            throw new IllegalArgumentException("rows [start, start + length) must lie within [0, " + shape[0]
+                    + "], got start " + start + ", length " + length);
         }
+        checkOpen();
+        long[] s = shape.clone();
+        s[0] = length;
+        long rowBytes = shape[0] == 0 ? 0 : byteSize() / shape[0];
+        return new Tensor(s, dtype, device, NativeMemory.view(memory, start * rowBytes, length * rowBytes));
+    }
+
+    /** True for a view made by {@link #reshape} or {@link #narrow}, which owns no memory. */
+    public boolean isView() {
+        return memory.isView();
+    }
+
+    /** A flat U8 view of a byte range, for copies in ranges. */
+    private Tensor byteRange(long byteOffset, long length) {
+        return new Tensor(new long[] {length}, DType.U8, device, NativeMemory.view(memory, byteOffset, length));
+    }
+
+    // ---- uses ----------------------------------------------------------------------------------
+
+    /**
+     * Begins a use of this tensor for a native call: until the returned use is closed, {@link #close()} from
+     * any thread does not free the memory. See {@link TensorUse}.
+     *
+     * @throws IllegalStateException if the tensor is closed
+     */
+    public TensorUse acquire() {
+        return TensorUse.of(this);
+    }
+
+    void beginUse() {
+        if (!memory.tryBeginUse()) {
+            throw closedError();
+        }
+    }
+
+    void endUse() {
+        memory.endUse();
     }
 
     // ---- accessors -----------------------------------------------------------------------------
@@ -424,6 +687,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Size of dimension {@code dim}. @throws IndexOutOfBoundsException if out of range */
     public long size(int dim) {
+        Objects.checkIndex(dim, shape.length);
         return shape[dim];
     }
 
@@ -457,27 +721,40 @@ public final class Tensor implements AutoCloseable {
         return numel * dtype.byteSize();
     }
 
-    /** Start address of the data, for interop. @throws IllegalStateException after close */
+    /**
+     * Start address of the data, for interop. Native code may use it only while a {@link TensorUse} of this
+     * tensor is open; otherwise another thread's {@link #close()} may free the memory under it.
+     *
+     * @throws IllegalStateException after close
+     */
     public long address() {
         checkOpen();
         return memory.address();
     }
 
-    /** The data as a JavaCPP pointer, for the native binding. @throws IllegalStateException after close */
+    /**
+     * The data as a JavaCPP pointer, for the native binding; hold a {@link TensorUse} while native code uses
+     * it (see {@link #address()}).
+     *
+     * @throws IllegalStateException after close
+     */
     public Pointer pointer() {
         checkOpen();
         return memory.pointer();
     }
 
-    /** True once closed. */
+    /** True once closed; a view is also closed once its owner is. */
     public boolean isClosed() {
-        return memory.isReleased();
+        return memory.isClosed();
     }
 
-    /** Releases the memory (nothing for a wrapped tensor); later calls do nothing. */
+    /**
+     * Releases the memory (nothing for a wrapped tensor or a view); later calls do nothing. Safe while other
+     * threads use the tensor: the memory is freed when the last use in progress ends.
+     */
     @Override
     public void close() {
-        memory.release();
+        memory.close();
     }
 
     @Override
@@ -488,9 +765,43 @@ public final class Tensor implements AutoCloseable {
     // ---- helpers -------------------------------------------------------------------------------
 
     private void checkOpen() {
-        if (memory.isReleased()) {
-            throw new IllegalStateException("tensor " + describe(shape, dtype, device) + " is closed");
+        if (memory.isClosed()) {
+            throw closedError();
         }
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("tensor " + describe(shape, dtype, device) + " is closed");
+    }
+
+    private void checkByteRange(long byteOffset, long length) {
+        long bytes = byteSize();
+        if (byteOffset < 0 || length < 0 || byteOffset > bytes - length) {
+            throw new IllegalArgumentException("byte range [" + byteOffset + ", " + byteOffset + " + " + length
+                    + ") must lie within the tensor's " + bytes + " bytes");
+        }
+    }
+
+    /** The element count as an array length. @throws IllegalStateException if no Java array holds it */
+    private int arrayLength(String op) {
+        checkOpen();
+        if (numel > MAX_ARRAY_LENGTH) {
+            throw new IllegalStateException(op + ": tensor " + describe(shape, dtype, device) + " has " + numel
+                    + " elements, more than a Java array holds (" + MAX_ARRAY_LENGTH + "); read it in ranges"
+                    + " with copyToHost");
+        }
+        return (int) numel;
+    }
+
+    /** Bytes of a heap buffer for {@code length} elements. @throws IllegalArgumentException over 2 GiB */
+    private static int heapBytes(int length, DType dtype) {
+        long bytes = (long) length * dtype.byteSize();
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(length + " values of " + dtype + " are " + bytes
+                    + " bytes, more than one heap buffer holds; create the tensor with empty() and fill it in"
+                    + " ranges with copyFromHost");
+        }
+        return (int) bytes;
     }
 
     private UnsupportedOperationException unsupported(String op) {
@@ -507,39 +818,21 @@ public final class Tensor implements AutoCloseable {
         return Arrays.toString(shape) + " " + dtype + " on " + device;
     }
 
+    /** A copy of a valid shape. @throws IllegalArgumentException as {@link Shapes#numel} */
     private static long[] checkShape(long[] shape) {
-        if (shape == null) {
-            throw new IllegalArgumentException("shape must not be null");
-        }
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("shape dimensions must be >= 0, got " + Arrays.toString(shape));
-            }
-        }
+        Shapes.numel(shape);
         return shape.clone();
     }
 
     private static void checkLength(int length, long[] shape) {
-        long n = numel(checkShape(shape));
+        long n = Shapes.numel(shape);
         if (n != length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
                     + " elements, but " + length + " values were given");
         }
     }
 
-    static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
-    }
-
     private static long byteSize(long[] shape, DType dtype) {
-        try {
-            return Math.multiplyExact(numel(shape), dtype.byteSize());
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " overflows");
-        }
+        return Shapes.byteSize(shape, dtype);
     }
 }

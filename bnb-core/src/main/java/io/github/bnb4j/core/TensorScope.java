@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Closes, when it closes, every tensor created on this thread while it was the innermost open scope:
@@ -43,6 +44,7 @@ public final class TensorScope implements AutoCloseable {
      * @return the tensor
      */
     public Tensor keep(Tensor tensor) {
+        Objects.requireNonNull(tensor, "tensor");
         tensors.remove(tensor);
         return tensor;
     }
@@ -54,6 +56,7 @@ public final class TensorScope implements AutoCloseable {
      * @return the tensor
      */
     public static Tensor detach(Tensor tensor) {
+        Objects.requireNonNull(tensor, "tensor");
         for (TensorScope scope : STACK.get()) {
             scope.tensors.remove(tensor);
         }

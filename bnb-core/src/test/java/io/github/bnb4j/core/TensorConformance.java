@@ -140,4 +140,81 @@ abstract class TensorConformance {
             assertThrows(UnsupportedOperationException.class, a::toIntArray);
         }
     }
+
+    @Test
+    void reshapeAndNarrowAreViewsOfTheSameMemory() {
+        float[] values = new float[12];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i;
+        }
+        try (Tensor owner = Tensor.fromFloats(values, DType.F32, device(), 4, 3)) {
+            Tensor flat = owner.reshape(12);
+            Tensor rows = owner.narrow(1, 2);
+            assertTrue(flat.isView() && rows.isView());
+            assertArrayEquals(new long[] {2, 3}, rows.shape());
+            assertArrayEquals(new float[] {3, 4, 5, 6, 7, 8}, rows.toFloatArray());
+            try (Tensor ones = Tensor.fromFloats(new float[] {-1, -1, -1}, DType.F32, device(), 1, 3)) {
+                rows.narrow(1, 1).copyFrom(ones);
+            }
+            assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, -1, -1, -1, 9, 10, 11}, flat.toFloatArray(),
+                    "a write through a view is seen by the owner and its other views");
+            assertEquals(0, owner.narrow(4, 0).numel());
+            rows.close();
+            assertEquals(values.length, owner.toFloatArray().length, "closing a view frees nothing");
+            owner.close();
+            assertTrue(flat.isClosed(), "a view is closed with its owner");
+            assertThrows(IllegalStateException.class, flat::toFloatArray);
+        }
+    }
+
+    @Test
+    void badViewsAreRejected() {
+        try (Tensor t = Tensor.zeros(DType.F16, device(), 4, 3)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.reshape(5, 3));
+            assertTrue(e.getMessage().contains("holds 15 elements"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> t.narrow(3, 2));
+            assertThrows(IllegalArgumentException.class, () -> t.narrow(-1, 1));
+            assertThrows(IllegalArgumentException.class, () -> t.reshape(-4, -3));
+        }
+        try (Tensor one = Tensor.zeros(DType.F32, device(), 1)) {
+            Tensor scalar = one.reshape();
+            assertEquals(0, scalar.rank());
+            assertThrows(IllegalArgumentException.class, () -> scalar.narrow(0, 1));
+        }
+    }
+
+    @Test
+    void byteRangesCopyToAndFromTheHost() {
+        try (Tensor t = Tensor.zeros(DType.I32, device(), 5)) {
+            ByteBuffer in = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(11).putInt(-12).flip();
+            t.copyFromHost(8, in);
+            assertEquals(0, in.remaining(), "the source is consumed");
+            assertArrayEquals(new int[] {0, 0, 11, -12, 0}, t.toIntArray());
+            ByteBuffer direct = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
+            t.copyToHost(12, direct);
+            assertEquals(-12, direct.getInt(0));
+            assertThrows(IllegalArgumentException.class, () -> t.copyToHost(18, ByteBuffer.allocate(4)));
+            assertThrows(IllegalArgumentException.class,
+                    () -> t.copyToHost(0, ByteBuffer.allocate(4).asReadOnlyBuffer()));
+        }
+    }
+
+    @Test
+    void storageOnlyDtypesHoldAndCopyBytes() {
+        for (DType dtype : new DType[] {DType.F64, DType.I16, DType.U16, DType.U32, DType.U64, DType.BOOL,
+            DType.F8_E4M3, DType.F8_E5M2}) {
+            byte[] bytes = new byte[3 * dtype.byteSize()];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) (i * 7 + 1);
+            }
+            try (Tensor t = Tensor.fromBuffer(ByteBuffer.wrap(bytes), dtype, device(), 3)) {
+                ByteBuffer back = t.toByteBuffer();
+                byte[] got = new byte[bytes.length];
+                back.get(got);
+                assertArrayEquals(bytes, got, dtype.toString());
+                assertThrows(UnsupportedOperationException.class, dtype::code, "no kernel takes " + dtype);
+                assertTrue(!dtype.hasNativeCode());
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.Shapes;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.internal.optim.OptimizerKernels;
 import io.github.bnb4j.core.functional.optim.StateBits;
@@ -190,10 +191,6 @@ public final class ParamState {
     }
 
     static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
+        return Shapes.numel(shape);
     }
 }

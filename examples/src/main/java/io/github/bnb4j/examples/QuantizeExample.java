@@ -10,7 +10,6 @@ import io.github.bnb4j.core.functional.AbsmaxStorage;
 import io.github.bnb4j.core.functional.Blocksize;
 import io.github.bnb4j.core.functional.Blockwise;
 import io.github.bnb4j.core.functional.BlockwiseOptions;
-import io.github.bnb4j.core.functional.QuantState;
 import io.github.bnb4j.core.functional.Quantized;
 
 /**
@@ -48,20 +47,12 @@ public final class QuantizeExample {
                         sum += d;
                         max = Math.max(max, d);
                     }
-                    long bytes = q.codes().byteSize() + stateBytes(q.state());
+                    long bytes = q.codes().byteSize() + q.state().byteSize();
                     System.out.printf("%-10d %-8s %14.3e %14.3e %12d %7.1f%%%n", bs.value(), storage,
                             sum / exact.length, max, bytes, 100.0 * (1 - (double) bytes / weight.byteSize()));
                 }
             }
             System.out.printf("original: %d bytes (bf16)%n", weight.byteSize());
         }
-    }
-
-    private static long stateBytes(QuantState s) {
-        long bytes = s.absmax().byteSize() + s.code().byteSize();
-        if (s.isNested()) {
-            bytes += s.offset().byteSize() + stateBytes(s.state2());
-        }
-        return bytes;
     }
 }

@@ -2,11 +2,13 @@ package io.github.bnb4j.core.functional;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.TensorUse;
 import io.github.bnb4j.core.internal.NativeQuant;
 
 /**
@@ -25,6 +27,10 @@ import io.github.bnb4j.core.internal.NativeQuant;
  *
  * <p>Inputs: F32, F16 or BF16 of any shape, on the CPU or a CUDA device; all tensors of one call on one
  * device. Codes: U8 with the input's shape. Results are bit-identical on the CPU and CUDA backends.
+ *
+ * <p>Every argument is checked in Java before a kernel runs (a {@link BlockwiseState} is validated when
+ * built; the codes are checked against it here), and every call holds a {@link TensorUse} of the tensors it
+ * passes to native code, so closing one of them on another thread cannot crash the JVM.
  */
 public final class Blockwise {
     private static final Set<DType> INPUT_TYPES = EnumSet.of(DType.F32, DType.F16, DType.BF16);
@@ -32,7 +38,11 @@ public final class Blockwise {
     private Blockwise() {
     }
 
-    /** {@link #quantize(Tensor, BlockwiseOptions)} with {@link BlockwiseOptions#defaults()}. */
+    /**
+     * {@link #quantize(Tensor, BlockwiseOptions)} with {@link BlockwiseOptions#defaults()}.
+     *
+     * @throws NullPointerException if {@code a} is null
+     */
     public static Quantized quantize(Tensor a) {
         return quantize(a, BlockwiseOptions.defaults());
     }
@@ -42,13 +52,17 @@ public final class Blockwise {
      *
      * @param a       F32, F16 or BF16 tensor of any shape
      * @param options blocksize (64 .. 4096), code book, absmax storage
-     * @return the codes (U8, shape of {@code a}) and their {@link QuantState}; the caller closes it
+     * @return the codes (U8, shape of {@code a}) and their {@link BlockwiseState}; the caller closes it
+     * @throws NullPointerException          if an argument is null
      * @throws UnsupportedOperationException if {@code a}'s dtype is not F32, F16 or BF16
      * @throws IllegalArgumentException      if the blocksize is not 64 .. 4096, the code book is not F32
-     *                                       [256], or tensors are on different devices
+     *                                       [256] of ascending finite values, or tensors are on different
+     *                                       devices
      * @throws IllegalStateException         if a tensor is closed
      */
     public static Quantized quantize(Tensor a, BlockwiseOptions options) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(options, "options");
         requireInput(a, "quantizeBlockwise");
         options.blocksize().require(Blocksize.EIGHT_BIT, "quantizeBlockwise");
         Tensor userCode = options.code();
@@ -68,15 +82,16 @@ public final class Blockwise {
         try {
             codes = Tensor.empty(DType.U8, d, a.shape());
             absmax = Tensor.empty(DType.F32, d, blocks);
-            NativeQuant.quantizeBlockwise(code, a, absmax, codes, blocksize.value());
-            if (storage == AbsmaxStorage.PLAIN) {
-                return new Quantized(codes, new QuantState(absmax, a.shape(), code, blocksize, null, a.dtype(), null,
-                        null));
+            try (TensorUse use = TensorUse.of(code, a, absmax, codes)) {
+                NativeQuant.quantizeBlockwise(code, a, absmax, codes, blocksize.value());
             }
-            Nested nested = Nested.quantize(absmax, blocksize);
+            if (storage == AbsmaxStorage.PLAIN) {
+                return new Quantized(codes, new BlockwiseState(a.shape(), a.dtype(), blocksize, code,
+                        new AbsmaxScales.Plain(absmax)));
+            }
+            AbsmaxScales.Nested nested = DoubleQuantization.quantize(absmax, blocksize);
             absmax.close();
-            return new Quantized(codes, new QuantState(nested.codes(), a.shape(), code, blocksize, null, a.dtype(),
-                    nested.offset(), nested.state()));
+            return new Quantized(codes, new BlockwiseState(a.shape(), a.dtype(), blocksize, code, nested));
         } catch (RuntimeException e) {
             closeAll(codes, absmax, code);
             throw e;
@@ -99,11 +114,18 @@ public final class Blockwise {
      * @param codesOut  U8 tensor with {@code a.numel()} elements, on {@code a}'s device
      * @param absmaxOut F32 tensor with {@code ceil(n / blocksize)} elements, on {@code a}'s device
      * @param options   blocksize and code book; its absmax storage must be PLAIN
+     * @throws NullPointerException          if an argument is null
      * @throws UnsupportedOperationException if {@code a}'s dtype is not F32, F16 or BF16
-     * @throws IllegalArgumentException      if an output has the wrong dtype, size or device, or the options
-     *                                       ask for nesting
+     * @throws IllegalArgumentException      if an output has the wrong dtype, size or device, the code book
+     *                                       is not F32 [256] of ascending finite values, or the options ask
+     *                                       for nesting
+     * @throws IllegalStateException         if a tensor is closed
      */
     public static void quantizeInto(Tensor a, Tensor codesOut, Tensor absmaxOut, BlockwiseOptions options) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(codesOut, "codesOut");
+        Objects.requireNonNull(absmaxOut, "absmaxOut");
+        Objects.requireNonNull(options, "options");
         requireInput(a, "quantizeBlockwiseInto");
         options.blocksize().require(Blocksize.EIGHT_BIT, "quantizeBlockwiseInto");
         if (options.absmax() != AbsmaxStorage.PLAIN) {
@@ -113,24 +135,31 @@ public final class Blockwise {
         requireOutput(codesOut, DType.U8, a.numel(), d, "codesOut");
         requireOutput(absmaxOut, DType.F32, options.blocksize().blocks(a.numel()), d, "absmaxOut");
         Tensor code = options.code() != null ? options.code() : CodeBookTensors.sharedDynamicSigned(d);
-        requireCode(code, d);
-        NativeQuant.quantizeBlockwise(code, a, absmaxOut, codesOut, options.blocksize().value());
+        if (options.code() != null) {
+            requireCode(code, d);
+        }
+        try (TensorUse use = TensorUse.of(code, a, absmaxOut, codesOut)) {
+            NativeQuant.quantizeBlockwise(code, a, absmaxOut, codesOut, options.blocksize().value());
+        }
     }
 
     /**
      * Dequantizes into a caller-owned tensor, allocating nothing for plain states.
      *
      * @param out tensor of the state's dtype with the state's element count, on the codes' device
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException as {@link #dequantize}, or if {@code out} does not fit
+     * @throws IllegalStateException    if a tensor is closed
      */
     public static void dequantizeInto(Tensor codes, QuantState state, Tensor out) {
-        requireCodes(codes, state);
-        requireOutput(out, state.dtype(), state.numel(), codes.device(), "out");
-        Tensor absmax = Nested.absmaxOf(state);
-        try {
-            NativeQuant.dequantizeBlockwise(state.code(), codes, absmax, out, state.blocksize().value());
+        BlockwiseState s = requireCodes(codes, state);
+        Objects.requireNonNull(out, "out");
+        requireOutput(out, s.dtype(), s.numel(), codes.device(), "out");
+        Tensor absmax = DoubleQuantization.absmaxOf(s.scales());
+        try (TensorUse use = TensorUse.of(s.code(), codes, absmax, out)) {
+            NativeQuant.dequantizeBlockwise(s.code(), codes, absmax, out, s.blocksize().value());
         } finally {
-            if (absmax != state.absmax()) {
+            if (s.isNested()) {
                 absmax.close();
             }
         }
@@ -140,8 +169,9 @@ public final class Blockwise {
      * Dequantizes codes made by {@link #quantize}. Does not modify its inputs.
      *
      * @param codes U8 codes, on the device of the state's tensors
-     * @param state the state {@link #quantize} returned with them (8-bit, not 4-bit)
+     * @param state the state {@link #quantize} returned with them (a {@link BlockwiseState}, not 4-bit)
      * @return a new tensor of the state's dtype and shape on the codes' device
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if codes are not U8, their count differs from the state's shape, the
      *                                  state is a 4-bit state, or tensors are on different devices
      * @throws IllegalStateException    if a tensor is closed
@@ -158,19 +188,26 @@ public final class Blockwise {
         }
     }
 
-    private static void requireCodes(Tensor codes, QuantState state) {
+    /** Checks codes against an 8-bit state (which checked itself when built) and returns the state. */
+    private static BlockwiseState requireCodes(Tensor codes, QuantState state) {
+        Objects.requireNonNull(codes, "codes");
+        Objects.requireNonNull(state, "state");
         if (codes.dtype() != DType.U8) {
             throw new IllegalArgumentException("codes must be U8, got " + codes.dtype());
         }
-        if (state.quantType() != null) {
-            throw new IllegalArgumentException("state must be an 8-bit blockwise state, got a "
-                    + state.quantType() + " state; use the 4-bit functions");
+        if (!(state instanceof BlockwiseState s)) {
+            throw new IllegalArgumentException("state must be an 8-bit BlockwiseState, got " + state
+                    + "; use the 4-bit functions");
         }
-        if (codes.numel() != state.numel()) {
-            throw new IllegalArgumentException("codes must hold " + state.numel() + " elements for shape "
-                    + Arrays.toString(state.shape()) + ", got " + codes.numel());
+        if (codes.numel() != s.numel()) {
+            throw new IllegalArgumentException("codes must hold " + s.numel() + " elements for shape "
+                    + Arrays.toString(s.shape()) + ", got " + codes.numel());
         }
-        requireSameDevice(codes.device(), state);
+        if (!s.device().equals(codes.device())) {
+            throw new IllegalArgumentException("codes are on " + codes.device() + " but the state's tensors are on "
+                    + s.device() + "; move them to one device");
+        }
+        return s;
     }
 
     private static void requireOutput(Tensor t, DType dtype, long numel, Device device, String name) {
@@ -187,19 +224,23 @@ public final class Blockwise {
         }
     }
 
+    /**
+     * A caller's code book: F32 [256] on the input's device, finite and ascending, which the kernels' binary
+     * search needs (anything else quantizes to garbage). Reads the values, so a GPU code book is copied.
+     */
     private static void requireCode(Tensor code, Device device) {
-        if (code.dtype() != DType.F32 || code.numel() != 256) {
+        if (code.dtype() != DType.F32 || code.numel() != BlockwiseState.CODE_SIZE) {
             throw new IllegalArgumentException("code must be an F32 tensor of 256 ascending values, got " + code);
         }
         if (!code.device().equals(device)) {
             throw new IllegalArgumentException("code must be on " + device + " like the input, got " + code.device());
         }
-    }
-
-    static void requireSameDevice(Device d, QuantState state) {
-        if (!state.absmax().device().equals(d) || !state.code().device().equals(d)) {
-            throw new IllegalArgumentException("codes are on " + d + " but the state's tensors are on "
-                    + state.absmax().device() + "; move them to one device");
+        float[] values = code.toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i]) || (i > 0 && values[i] < values[i - 1])) {
+                throw new IllegalArgumentException("code must hold 256 finite values in ascending order, but code["
+                        + i + "] = " + values[i] + (i > 0 ? " follows code[" + (i - 1) + "] = " + values[i - 1] : ""));
+            }
         }
     }
 }

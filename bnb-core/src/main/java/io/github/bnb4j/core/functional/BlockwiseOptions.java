@@ -1,5 +1,7 @@
 package io.github.bnb4j.core.functional;
 
+import java.util.Objects;
+
 import io.github.bnb4j.core.Tensor;
 
 /**
@@ -12,12 +14,11 @@ import io.github.bnb4j.core.Tensor;
  */
 public record BlockwiseOptions(Blocksize blocksize, Tensor code, AbsmaxStorage absmax) {
     /**
-     * @throws IllegalArgumentException if blocksize or absmax is null
+     * @throws NullPointerException if blocksize or absmax is null
      */
     public BlockwiseOptions {
-        if (blocksize == null || absmax == null) {
-            throw new IllegalArgumentException("blocksize and absmax must not be null");
-        }
+        Objects.requireNonNull(blocksize, "blocksize");
+        Objects.requireNonNull(absmax, "absmax");
     }
 
     /** Blocksize 4096, the signed dynamic map, plain absmax. */

@@ -1,86 +1,62 @@
 package io.github.bnb4j.core.functional;
 
-import java.util.Arrays;
-
 import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.Shapes;
 import io.github.bnb4j.core.Tensor;
 
 /**
- * Everything needed to dequantize a blockwise-quantized tensor (upstream {@code QuantState}). Immutable;
- * owns its tensors, which {@link #close()} releases.
+ * Everything needed to dequantize a blockwise-quantized tensor (upstream {@code QuantState}), in one of two
+ * kinds: {@link BlockwiseState} (8-bit codes with a 256-entry code book) and {@link FourBitState} (NF4 or
+ * FP4 nibbles with a 16-entry code book). Either kind keeps its per-block scales
+ * {@linkplain AbsmaxScales.Plain plainly} or {@linkplain AbsmaxScales.Nested double-quantized}.
  *
- * @param absmax    F32 [blocks] scales, or for a nested state the U8 [blocks] codes of the centred scales
- * @param shape     shape of the original tensor
- * @param code      F32 code book: [256] for 8-bit, [16] for 4-bit
- * @param blocksize elements per block
- * @param quantType NF4 or FP4 for 4-bit states; null for 8-bit code-book states
- * @param dtype     dtype of the original tensor (F32, F16 or BF16), which dequantization restores
- * @param offset    F32 [1] mean that was subtracted from absmax before nesting; null unless nested
- * @param state2    state of the quantized absmax; null unless nested
+ * <p>States are immutable and validated when built: every length, dtype, block size and device is checked
+ * against the others in Java, so no state that can be constructed makes a kernel read out of bounds. A
+ * state owns its tensors; {@link #close()} releases them.
  */
-public record QuantState(Tensor absmax, long[] shape, Tensor code, Blocksize blocksize, QuantType quantType,
-        DType dtype, Tensor offset, QuantState state2) implements AutoCloseable {
+public sealed interface QuantState extends AutoCloseable permits BlockwiseState, FourBitState {
+    /** A copy of the shape of the original tensor. */
+    long[] shape();
 
-    /**
-     * @throws IllegalArgumentException if a required part is missing or offset and state2 are not both
-     *                                  present or both absent
-     */
-    public QuantState {
-        if (absmax == null || shape == null || code == null || blocksize == null || dtype == null) {
-            throw new IllegalArgumentException("absmax, shape, code, blocksize and dtype are required");
-        }
-        if ((offset == null) != (state2 == null)) {
-            throw new IllegalArgumentException("offset and state2 must both be set (nested) or both be null");
-        }
-        shape = shape.clone();
-    }
+    /** Dtype of the original tensor (F32, F16 or BF16), which dequantization restores. */
+    DType dtype();
 
-    /** A copy of the original shape. */
-    @Override
-    public long[] shape() {
-        return shape.clone();
-    }
+    /** Elements per block. */
+    Blocksize blocksize();
 
-    /** True when absmax is itself quantized (double quantization). */
-    public boolean isNested() {
-        return state2 != null;
-    }
+    /** F32 code book: [256] for 8-bit states, [16] for 4-bit states. */
+    Tensor code();
+
+    /** The per-block scales. */
+    AbsmaxScales scales();
 
     /** Number of elements of the original tensor. */
-    public long numel() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+    default long numel() {
+        return Shapes.numel(shape());
+    }
+
+    /** Number of blocks, {@code ceil(numel / blocksize)}, which is the number of scales. */
+    default long blocks() {
+        return blocksize().blocks(numel());
+    }
+
+    /** True when the scales are double-quantized. */
+    default boolean isNested() {
+        return scales() instanceof AbsmaxScales.Nested;
+    }
+
+    /** The device of every tensor of the state. */
+    default Device device() {
+        return code().device();
+    }
+
+    /** Bytes of all tensors of the state (code book and scales, nested state included). */
+    default long byteSize() {
+        return code().byteSize() + scales().byteSize();
     }
 
     /** Closes every tensor this state owns, the nested state included. */
     @Override
-    public void close() {
-        absmax.close();
-        code.close();
-        if (offset != null) {
-            offset.close();
-        }
-        if (state2 != null) {
-            state2.close();
-        }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return this == o;
-    }
-
-    @Override
-    public int hashCode() {
-        return System.identityHashCode(this);
-    }
-
-    @Override
-    public String toString() {
-        return "QuantState[shape=" + Arrays.toString(shape) + ", dtype=" + dtype + ", blocksize=" + blocksize.value()
-                + (quantType != null ? ", quantType=" + quantType : "") + (isNested() ? ", nested" : "") + "]";
-    }
+    void close();
 }

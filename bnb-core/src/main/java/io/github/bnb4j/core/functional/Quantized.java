@@ -1,5 +1,7 @@
 package io.github.bnb4j.core.functional;
 
+import java.util.Objects;
+
 import io.github.bnb4j.core.Tensor;
 
 /**
@@ -9,6 +11,12 @@ import io.github.bnb4j.core.Tensor;
  * @param state scales, code book and metadata
  */
 public record Quantized(Tensor codes, QuantState state) implements AutoCloseable {
+    /** @throws NullPointerException if an argument is null */
+    public Quantized {
+        Objects.requireNonNull(codes, "codes");
+        Objects.requireNonNull(state, "state");
+    }
+
     @Override
     public void close() {
         codes.close();

@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.HalfFloats;
+import io.github.bnb4j.core.Tensor;
 
 /**
  * Reads a <a href="https://github.com/huggingface/safetensors">safetensors</a> file through memory maps.
@@ -25,17 +27,25 @@ import io.github.bnb4j.core.HalfFloats;
  * object mapping each tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} plus an optional
  * {@code "__metadata__"} string-to-string object), then the data region, to which the offsets are relative.
  *
- * <p>{@link #open(Path)} validates the whole header up front (see {@link SafetensorsFormatException}), so
- * every later call works on a consistent file. Tensor bytes are mapped on demand, one mapping per call to
- * {@link #bytes(String)} covering exactly that tensor; files larger than 2 GiB are therefore fine as long as
- * each single tensor is under 2 GiB (the limit of a {@link ByteBuffer}). The data region does not have to be
- * fully covered by tensors.
+ * <p>{@link #open(Path)} validates the whole header up front (see {@link SafetensorsFormatException}): the
+ * tensors must tile the data region exactly, and a header may list at most 100,000 tensors with shapes of
+ * rank 64 at most. Every later call therefore works on a consistent file. Entries of a dtype bnb4j does not
+ * know (a newer version of the format) are tolerated: they are listed by {@link #names()}, and reading
+ * them throws {@link SafetensorsFormatException}.
+ *
+ * <p>Tensor bytes are mapped on demand. {@link #read(String, Device)} copies a tensor of any size (2 GiB
+ * or more included) straight from the map to a {@link Tensor} on any device, in chunks; {@link #bytes} and
+ * the array readers hand out one mapping and so stop at 2 GiB, the limit of a {@link ByteBuffer}.
  *
  * <p>Instances are safe to use from several threads. After {@link #close()} every method throws
- * {@link IllegalStateException}; buffers already returned stay readable (the mapping lives until they are
- * garbage collected). As with any memory map, truncating the file while it is mapped makes reads fail.
+ * {@link IllegalStateException}, also in a thread that was reading while another closed the reader; buffers
+ * already returned stay readable (the mapping lives until they are garbage collected). As with any memory
+ * map, truncating the file while it is mapped makes reads fail.
  */
 public final class SafetensorsReader implements AutoCloseable {
+    /** Bytes mapped per step of {@link #read(String, Device)}. */
+    static final int CHUNK_BYTES = 64 << 20;
+
     private final Path path;
     private final FileChannel channel;
     private final SafetensorsHeader header;
@@ -94,7 +104,7 @@ public final class SafetensorsReader implements AutoCloseable {
      */
     public Set<String> names() {
         ensureOpen();
-        return Collections.unmodifiableSet(header.tensors().keySet());
+        return header.names();
     }
 
     /**
@@ -103,22 +113,31 @@ public final class SafetensorsReader implements AutoCloseable {
      * @throws IllegalStateException if the reader is closed
      */
     public boolean contains(String name) {
+        Objects.requireNonNull(name, "name");
         ensureOpen();
-        return header.tensors().containsKey(name);
+        return header.names().contains(name);
     }
 
     /**
      * Dtype, shape and byte range of one tensor.
      *
-     * @throws IllegalArgumentException if there is no tensor called {@code name}
-     * @throws IllegalStateException    if the reader is closed
+     * @throws NullPointerException       if {@code name} is null
+     * @throws IllegalArgumentException   if there is no tensor called {@code name}
+     * @throws SafetensorsFormatException if the tensor's dtype is one bnb4j does not know
+     * @throws IllegalStateException      if the reader is closed
      */
     public TensorInfo info(String name) {
+        Objects.requireNonNull(name, "name");
         ensureOpen();
         TensorInfo info = header.tensors().get(name);
+        String unknownDtype = header.unknownDtypes().get(name);
+        if (unknownDtype != null) {
+            throw new SafetensorsFormatException(path + ": tensor '" + name + "': unknown dtype \"" + unknownDtype
+                    + "\"; bnb4j reads " + SafetensorsHeader.knownDtypeNames());
+        }
         if (info == null) {
             throw new IllegalArgumentException("no tensor named '" + name + "' in " + path + "; it has "
-                    + header.tensors().size() + " tensors, for example " + someNames(name));
+                    + header.names().size() + " tensors, for example " + someNames(name));
         }
         return info;
     }
@@ -126,13 +145,42 @@ public final class SafetensorsReader implements AutoCloseable {
     /**
      * A read-only little-endian view of exactly the bytes of tensor {@code name}.
      *
-     * @throws IllegalArgumentException      if there is no tensor called {@code name}
+     * @throws NullPointerException          if {@code name} is null
+     * @throws IllegalArgumentException      if there is no tensor called {@code name}, or its dtype is unknown
      * @throws UnsupportedOperationException if the tensor is 2 GiB or larger (more than a ByteBuffer holds)
      * @throws IllegalStateException         if the reader is closed
      * @throws UncheckedIOException          if mapping the file fails
      */
     public ByteBuffer bytes(String name) {
         return map(info(name));
+    }
+
+    /**
+     * Reads tensor {@code name} into a new tensor on {@code device}, straight from the memory map in chunks
+     * of at most {@value #CHUNK_BYTES} bytes, so tensors of 2 GiB or more are read without a heap copy. The
+     * caller owns (closes) the result.
+     *
+     * @throws NullPointerException       if an argument is null
+     * @throws IllegalArgumentException   if there is no tensor called {@code name}
+     * @throws SafetensorsFormatException if its dtype is one bnb4j does not know
+     * @throws IllegalStateException      if the reader is closed, also while reading
+     * @throws UncheckedIOException       if mapping the file fails
+     */
+    public Tensor read(String name, Device device) {
+        Objects.requireNonNull(device, "device");
+        TensorInfo info = info(name);
+        Tensor out = Tensor.empty(info.dtype(), device, info.shape());
+        try {
+            for (long done = 0; done < info.byteLength(); ) {
+                int n = (int) Math.min(CHUNK_BYTES, info.byteLength() - done);
+                out.copyFromHost(done, mapRange(info, info.begin() + done, n));
+                done += n;
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
     }
 
     /**
@@ -234,19 +282,27 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     private ByteBuffer map(TensorInfo info) {
-        ensureOpen();
         long length = info.byteLength();
         if (length > Integer.MAX_VALUE) {
             throw new UnsupportedOperationException("tensor '" + info.name() + "' in " + path + " is " + length
-                    + " bytes; a ByteBuffer holds at most " + Integer.MAX_VALUE);
+                    + " bytes; a ByteBuffer holds at most " + Integer.MAX_VALUE + "; read it with read(name, device)");
         }
+        return mapRange(info, info.begin(), (int) length);
+    }
+
+    /** {@code length} bytes from {@code begin} (relative to the data region) of {@code info}'s tensor. */
+    private ByteBuffer mapRange(TensorInfo info, long begin, int length) {
+        ensureOpen();
         if (length == 0) {
             // asReadOnlyBuffer resets the byte order, so set it afterwards.
             return ByteBuffer.allocate(0).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + info.begin(), length)
+            return channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + begin, length)
                     .order(ByteOrder.LITTLE_ENDIAN);
+        } catch (ClosedChannelException e) {
+            // another thread closed the reader after ensureOpen (AsynchronousCloseException is one of these)
+            throw new IllegalStateException("SafetensorsReader for " + path + " is closed", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map tensor '" + info.name() + "' of " + path, e);
         }
@@ -278,7 +334,7 @@ public final class SafetensorsReader implements AutoCloseable {
     private String someNames(String unknown) {
         int shown = 5;
         String prefix = unknown.substring(0, unknown.lastIndexOf('.') + 1);
-        Set<String> all = header.tensors().keySet();
+        Set<String> all = header.names();
         boolean anyShare = !prefix.isEmpty() && all.stream().anyMatch(n -> n.startsWith(prefix));
         List<String> candidates = all.stream().filter(n -> !anyShare || n.startsWith(prefix)).toList();
         return candidates.stream().limit(shown).map(n -> "'" + n + "'")

@@ -18,6 +18,9 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Shapes;
+import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.internal.json.Json;
 
 /**
  * Builds a safetensors file: collect metadata and tensors, then {@link #write(Path)}.
@@ -37,7 +40,9 @@ import io.github.bnb4j.core.DType;
  *
  * <p>{@link #add} and {@link #addBytes} keep a view of the caller's data, not a copy, to avoid doubling the
  * memory of a large checkpoint: the bytes are read when {@link #write} runs and must not change before then.
- * {@link #addFloats} converts, and so copies. Not thread-safe.
+ * {@link #add(String, Tensor)} likewise keeps the tensor (of any size and on any device) and copies it out
+ * in chunks while writing, so tensors of 2 GiB or more are written without a heap copy; it must stay open
+ * until {@link #write} returns. {@link #addFloats} converts, and so copies. Not thread-safe.
  */
 public final class SafetensorsWriter {
     /**
@@ -50,7 +55,13 @@ public final class SafetensorsWriter {
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Map<String, Pending> tensors = new LinkedHashMap<>();
 
-    private record Pending(DType dtype, long[] shape, ByteBuffer data) {
+    /** A tensor to write: its header fields and where its bytes come from. */
+    private record Pending(DType dtype, long[] shape, long bytes, Source source) {
+    }
+
+    /** Writes one tensor's bytes at the channel's position. */
+    private interface Source {
+        void writeTo(FileChannel channel) throws IOException;
     }
 
     /**
@@ -93,7 +104,36 @@ public final class SafetensorsWriter {
                     + " bytes (shape " + Arrays.toString(dims) + ", dtype " + dtype + "), got "
                     + data.remaining());
         }
-        tensors.put(name, new Pending(dtype, dims, data.slice().asReadOnlyBuffer()));
+        ByteBuffer view = data.slice().asReadOnlyBuffer();
+        tensors.put(name, new Pending(dtype, dims, expected, channel -> writeFully(channel, view.duplicate())));
+        return this;
+    }
+
+    /**
+     * Adds a tensor of any size, on any device; its bytes are copied out in chunks when {@link #write} runs,
+     * so it must stay open until then.
+     *
+     * @param name   unique tensor name, not {@code "__metadata__"}
+     * @param tensor the tensor; its dtype and shape go to the header
+     * @return this writer
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the name is taken, reserved or not well-formed UTF-16
+     */
+    public SafetensorsWriter add(String name, Tensor tensor) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(tensor, "tensor");
+        checkName(name);
+        long bytes = tensor.byteSize();
+        tensors.put(name, new Pending(tensor.dtype(), tensor.shape(), bytes, channel -> {
+            ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(WRITE_SLICE_BYTES, Math.max(bytes, 1)));
+            for (long done = 0; done < bytes; ) {
+                int n = (int) Math.min(chunk.capacity(), bytes - done);
+                chunk.clear().limit(n);
+                tensor.copyToHost(done, chunk);
+                writeFully(channel, chunk.flip());
+                done += n;
+            }
+        }));
         return this;
     }
 
@@ -108,6 +148,7 @@ public final class SafetensorsWriter {
      * @throws IllegalArgumentException as for {@link #add}, or if {@code values.length != numel(shape)}
      */
     public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {
+        Objects.requireNonNull(name, "name");
         Objects.requireNonNull(values, "values");
         long[] dims = checkedShape(name, shape);
         long numel = byteCount(name, DType.F32, dims) / DType.F32.byteSize();
@@ -136,6 +177,7 @@ public final class SafetensorsWriter {
      * @throws IllegalArgumentException as for {@link #add}
      */
     public SafetensorsWriter addBytes(String name, DType dtype, long[] shape, byte[] data) {
+        Objects.requireNonNull(name, "name");
         Objects.requireNonNull(data, "data");
         return add(name, dtype, shape, ByteBuffer.wrap(data));
     }
@@ -157,7 +199,7 @@ public final class SafetensorsWriter {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 writeFully(channel, ByteBuffer.wrap(header()));
                 for (Pending tensor : tensors.values()) {
-                    writeFully(channel, tensor.data().duplicate());
+                    tensor.source().writeTo(channel);
                 }
                 channel.force(true);
             }
@@ -190,7 +232,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Pending> entry : tensors.entrySet()) {
             Pending tensor = entry.getValue();
-            long end = offset + tensor.data().remaining();
+            long end = offset + tensor.bytes();
             if (json.length() > 1) {
                 json.append(',');
             }
@@ -238,10 +280,10 @@ public final class SafetensorsWriter {
 
     private static long byteCount(String name, DType dtype, long[] shape) {
         try {
-            return Math.multiplyExact(TensorInfo.numel(shape), dtype.byteSize());
-        } catch (ArithmeticException e) {
+            return Shapes.byteSize(shape, dtype);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of tensor '" + name
-                    + "' has a byte count that overflows 64 bits");
+                    + "' has a byte count that overflows 64 bits", e);
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Shapes;
 
 /**
  * One entry of a safetensors header: name, dtype, shape and the byte range {@code [begin, end)} relative to
@@ -52,35 +53,18 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
     }
 
     /**
-     * Number of elements: the product of the dimensions, 1 for a scalar.
+     * Number of elements: the product of the dimensions, 1 for a scalar, 0 if a dimension is 0.
      *
-     * @throws ArithmeticException if the product overflows a long
+     * @throws IllegalArgumentException if the product overflows a long (not for an entry of a file the
+     *                                  reader accepted)
      */
     public long numel() {
-        return numel(shape);
+        return Shapes.numel(shape);
     }
 
     /** Length of the byte range, {@code end - begin}. */
     public long byteLength() {
         return end - begin;
-    }
-
-    /**
-     * Product of {@code shape}, 1 for an empty shape.
-     *
-     * @throws ArithmeticException if the product overflows a long
-     */
-    static long numel(long[] shape) {
-        for (long d : shape) {
-            if (d == 0) {
-                return 0; // checked first so that [2^40, 2^40, 0] is 0 elements, not an overflow
-            }
-        }
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
     }
 
     @Override

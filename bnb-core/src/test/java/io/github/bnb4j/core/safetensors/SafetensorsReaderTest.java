@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.Tensor;
 
 /** Reader behaviour beyond format validation: lookups, dtype checks, close, large files. */
 class SafetensorsReaderTest {
@@ -123,6 +126,7 @@ class SafetensorsReaderTest {
         Path file = dir.resolve("large.safetensors");
         long far = 3L << 30;
         String header = "{\"near\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"filler\":{\"dtype\":\"U8\",\"shape\":[" + (far - 4) + "],\"data_offsets\":[4," + far + "]},"
                 + "\"far\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[" + far + "," + (far + 8) + "]}}";
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
         long dataStart = 8 + json.length;
@@ -137,6 +141,121 @@ class SafetensorsReaderTest {
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             assertArrayEquals(new int[] {11}, reader.readInts("near"));
             assertArrayEquals(new int[] {-5, 77}, reader.readInts("far"));
+        }
+    }
+
+    @Test
+    void tensorsOfEveryDtypeRoundTripThroughWriterAndReader() throws IOException {
+        Path file = dir.resolve("dtypes.safetensors");
+        SafetensorsWriter writer = new SafetensorsWriter();
+        List<Tensor> written = new java.util.ArrayList<>();
+        for (DType dtype : DType.values()) {
+            byte[] bytes = new byte[5 * dtype.byteSize()];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) (31 * i + dtype.ordinal());
+            }
+            Tensor t = Tensor.fromBuffer(ByteBuffer.wrap(bytes), dtype, Device.cpu(), 5, 1);
+            written.add(t);
+            writer.add(dtype.safetensorsName(), t);
+        }
+        writer.write(file);
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            for (Tensor t : written) {
+                try (Tensor back = reader.read(t.dtype().safetensorsName(), Device.cpu())) {
+                    assertEquals(t.dtype(), back.dtype());
+                    assertArrayEquals(t.shape(), back.shape());
+                    assertEquals(t.toByteBuffer(), back.toByteBuffer(), t.dtype().toString());
+                }
+            }
+        } finally {
+            written.forEach(Tensor::close);
+        }
+    }
+
+    @Test
+    void aWriterRefusesATensorClosedBeforeItWritesAndLeavesNoFile() throws IOException {
+        Path file = dir.resolve("closed.safetensors");
+        Tensor t = Tensor.zeros(DType.F32, Device.cpu(), 4);
+        SafetensorsWriter writer = new SafetensorsWriter().add("t", t);
+        t.close();
+        assertThrows(IllegalStateException.class, () -> writer.write(file));
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.count(), "no target and no temporary file");
+        }
+    }
+
+    @Test
+    void closingWhileOtherThreadsReadGivesTheDocumentedIllegalStateException() throws Exception {
+        Path file = smallFile();
+        for (int round = 0; round < 50; round++) {
+            SafetensorsReader reader = SafetensorsReader.open(file);
+            AtomicReference<Throwable> unexpected = new AtomicReference<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    while (true) {
+                        reader.bytes("codes");
+                        try (Tensor t = reader.read("layer3.weight", Device.cpu())) {
+                            t.numel();
+                        }
+                    }
+                } catch (IllegalStateException expected) {
+                    // the only allowed outcome
+                } catch (Throwable t) {
+                    unexpected.set(t);
+                }
+            });
+            worker.start();
+            Thread.sleep(round % 3);
+            reader.close();
+            worker.join();
+            if (unexpected.get() != null) {
+                throw new AssertionError("round " + round + ": expected IllegalStateException", unexpected.get());
+            }
+        }
+    }
+
+    /** A sparse file whose one U8 tensor is 2 GiB + 16 bytes, with {@code 7} at its last byte. */
+    private Path sparseBigFile() throws IOException {
+        Path file = dir.resolve("big.safetensors");
+        long big = (1L << 31) + 16;
+        byte[] json = ("{\"big\":{\"dtype\":\"U8\",\"shape\":[" + big + "],\"data_offsets\":[0," + big + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+            raf.write(json);
+            raf.setLength(8 + json.length + big);
+            raf.seek(8 + json.length + big - 1);
+            raf.write(7);
+        }
+        return file;
+    }
+
+    @Test
+    void aTensorOverTwoGibibytesOpensAndItsByteBufferIsRefusedClearly() throws IOException {
+        try (SafetensorsReader reader = SafetensorsReader.open(sparseBigFile())) {
+            assertEquals((1L << 31) + 16, reader.info("big").byteLength());
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> reader.bytes("big"));
+            assertTrue(e.getMessage().contains("read(name, device)"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, () -> reader.readBytes("big"));
+        }
+    }
+
+    /** Reads and writes 2 GiB of host memory and disk; slow. */
+    @Test
+    @Tag("slow")
+    void aTensorOverTwoGibibytesIsReadToATensorAndWrittenBackInChunks() throws IOException {
+        long big = (1L << 31) + 16;
+        Path copy = dir.resolve("copy.safetensors");
+        try (SafetensorsReader reader = SafetensorsReader.open(sparseBigFile());
+                Tensor t = reader.read("big", Device.cpu())) {
+            assertEquals(7, t.asByteBuffer(big - 1, 1).get(0));
+            assertEquals(0, t.asByteBuffer(1L << 31, 1).get(0));
+            new SafetensorsWriter().add("big", t).write(copy);
+        }
+        try (SafetensorsReader reader = SafetensorsReader.open(copy);
+                Tensor t = reader.read("big", Device.cpu())) {
+            assertEquals(7, t.asByteBuffer(big - 1, 1).get(0));
         }
     }
 }

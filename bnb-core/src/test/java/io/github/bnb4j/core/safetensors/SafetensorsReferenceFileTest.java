@@ -83,6 +83,7 @@ class SafetensorsReferenceFileTest {
                     case U8, I8 -> reader.readBytes(name).length;
                     case I32 -> reader.readInts(name).length;
                     case I64 -> reader.readLongs(name).length;
+                    default -> throw new AssertionError("the reference file has no " + info.dtype() + " tensor");
                 };
                 assertEquals(info.numel(), length, name);
             }

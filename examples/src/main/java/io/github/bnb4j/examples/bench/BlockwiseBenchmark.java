@@ -3,6 +3,7 @@ package io.github.bnb4j.examples.bench;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.functional.AbsmaxScales;
 import io.github.bnb4j.core.functional.Blocksize;
 import io.github.bnb4j.core.functional.Blockwise;
 import io.github.bnb4j.core.functional.BlockwiseOptions;
@@ -32,7 +33,7 @@ public final class BlockwiseBenchmark {
                     try (Quantized q = Blockwise.quantize(input, options);
                             Tensor out = Tensor.empty(dtype, gpu, n)) {
                         quantMs = timer.medianMs(
-                                () -> Blockwise.quantizeInto(input, q.codes(), q.state().absmax(), options));
+                                () -> Blockwise.quantizeInto(input, q.codes(), ((AbsmaxScales.Plain) q.state().scales()).absmax(), options));
                         dequantMs = timer.medianMs(() -> Blockwise.dequantizeInto(q.codes(), q.state(), out));
                     }
                     long absmaxBytes = bs.blocks(n) * 4;

@@ -1,4 +1,4 @@
-package io.github.bnb4j.core.safetensors;
+package io.github.bnb4j.core.internal.json;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,35 +7,57 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON parser and string quoter, enough for safetensors headers, so that bnb-core needs no
- * JSON library.
+ * A small strict JSON parser and string quoter, enough for safetensors headers, the 4-bit
+ * {@code quant_state} blob, {@code config.json} and checkpoint indexes, so that bnb4j needs no JSON library.
+ * Internal: not part of the public API.
  *
  * <p>Values map to Java as: object → unmodifiable {@link LinkedHashMap} (key order kept, duplicate keys
  * rejected), array → unmodifiable {@link List}, string → {@link String}, integer → {@link Long}, number with a
  * fraction or exponent → {@link Double}, {@code true}/{@code false} → {@link Boolean}, {@code null} →
  * {@link #NULL}. Anything RFC 8259 does not allow is rejected, including trailing characters after the value.
  */
-final class Json {
+public final class Json {
     /** Stands for JSON {@code null}, since {@code null} cannot be stored in the returned maps and lists. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
         }
     };
 
-    /** Deeper nesting than this is rejected, so a hostile header cannot overflow the stack. */
-    private static final int MAX_DEPTH = 64;
-
     private final String text;
+    private final Limits limits;
     private int pos;
+    private long values;
 
-    private Json(String text) {
+    private Json(String text, Limits limits) {
         this.text = text;
+        this.limits = limits;
     }
 
-    /** A syntax error, with the character offset where it was found. */
-    static final class SyntaxException extends Exception {
+    /**
+     * Bounds that keep a hostile document from needing much more heap or stack than its length suggests.
+     *
+     * @param maxDepth         deepest nesting of arrays and objects
+     * @param maxArrayElements most elements of one array
+     * @param maxValues        most values in the whole document (every object, array, string, number,
+     *                         literal and key counts one)
+     */
+    public record Limits(int maxDepth, int maxArrayElements, long maxValues) {
+        /** Nesting up to 64 deep, and no other bound than the text's length. */
+        public static final Limits DEFAULT = new Limits(64, Integer.MAX_VALUE, Long.MAX_VALUE);
+
+        /** @throws IllegalArgumentException if a bound is not positive */
+        public Limits {
+            if (maxDepth < 1 || maxArrayElements < 1 || maxValues < 1) {
+                throw new IllegalArgumentException("limits must be positive, got depth " + maxDepth
+                        + ", array elements " + maxArrayElements + ", values " + maxValues);
+            }
+        }
+    }
+
+    /** A syntax error, or a document beyond its {@link Limits}, with the character offset where it was found. */
+    public static final class SyntaxException extends Exception {
         private static final long serialVersionUID = 1L;
 
         SyntaxException(String message, int offset) {
@@ -48,8 +70,19 @@ final class Json {
      *
      * @throws SyntaxException if {@code text} is not exactly one valid JSON value
      */
-    static Object parse(String text) throws SyntaxException {
-        Json parser = new Json(text);
+    public static Object parse(String text) throws SyntaxException {
+        return parse(text, Limits.DEFAULT);
+    }
+
+    /**
+     * Parses as {@link #parse(String)}, within {@code limits}.
+     *
+     * @throws SyntaxException if {@code text} is not exactly one valid JSON value, or exceeds a limit
+     */
+    public static Object parse(String text, Limits limits) throws SyntaxException {
+        java.util.Objects.requireNonNull(text, "text");
+        java.util.Objects.requireNonNull(limits, "limits");
+        Json parser = new Json(text, limits);
         parser.skipWhitespace();
         Object value = parser.readValue(0);
         parser.skipWhitespace();
@@ -63,7 +96,7 @@ final class Json {
      * Appends {@code s} as a JSON string literal. Escapes exactly what serde_json (the reference safetensors
      * writer) escapes: quote, backslash and control characters; other characters are written as they are.
      */
-    static void appendQuoted(StringBuilder out, String s) {
+    public static void appendQuoted(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -88,9 +121,10 @@ final class Json {
     }
 
     private Object readValue(int depth) throws SyntaxException {
-        if (depth > MAX_DEPTH) {
-            throw new SyntaxException("nesting deeper than " + MAX_DEPTH, pos);
+        if (depth > limits.maxDepth()) {
+            throw new SyntaxException("nesting deeper than " + limits.maxDepth(), pos);
         }
+        countValue();
         if (pos >= text.length()) {
             throw new SyntaxException("unexpected end of input, expected a value", pos);
         }
@@ -133,6 +167,7 @@ final class Json {
                 throw new SyntaxException("expected a string key", pos);
             }
             int keyOffset = pos;
+            countValue();
             String key = readString();
             skipWhitespace();
             expect(':');
@@ -163,6 +198,10 @@ final class Json {
         }
         while (true) {
             skipWhitespace();
+            if (list.size() == limits.maxArrayElements()) {
+                throw new SyntaxException("array longer than the limit of " + limits.maxArrayElements()
+                        + " elements", pos);
+            }
             list.add(readValue(depth + 1));
             skipWhitespace();
             char c = next("',' or ']'");
@@ -172,6 +211,12 @@ final class Json {
             if (c != ',') {
                 throw new SyntaxException("expected ',' or ']' but found '" + c + "'", pos - 1);
             }
+        }
+    }
+
+    private void countValue() throws SyntaxException {
+        if (++values > limits.maxValues()) {
+            throw new SyntaxException("more than the limit of " + limits.maxValues() + " values", pos);
         }
     }
 
