@@ -25,9 +25,16 @@ import io.github.bnb4j.optim.state.OptimizerStateDict;
  * <p><b>State.</b> A parameter gets its state at the first step where it has a gradient; parameters without a
  * gradient are skipped. The state is 8-bit blockwise (blocks of 256, signed dynamic map for first moments and
  * one-state rules, unsigned for the second moment) when the configuration says {@code optimBits = EIGHT} and
- * the tensor has at least {@code minEightBitSize} elements, else 32-bit; the width is fixed once allocated.
+ * the tensor has at least {@code minEightBitSize} elements, else 32-bit; the width is fixed once allocated. The
+ * 8-bit state is that of Dettmers et al., <i>8-bit Optimizers via Block-wise Quantization</i>, ICLR 2022,
+ * arXiv:2110.02861: one byte per element, a code into a dynamic quantization map, and one F32 absmax per block.
  * The configuration of a parameter is its group's, with the overrides of the {@link GlobalOptimManager} on top,
  * read at every step.
+ *
+ * <p><b>Paged.</b> The {@code Paged...} classes ({@link #isPaged()}) keep state buffers of at least 100,000
+ * elements in CUDA managed memory, which the driver pages out to the host under GPU memory pressure, and prefetch
+ * them to the GPU before each update (QLoRA, Dettmers et al. 2023, arXiv:2305.14314). On the CPU, or where the GPU
+ * cannot prefetch, they fall back to ordinary memory with one WARN.
  *
  * <p><b>Step.</b> All parameters that share device, dtype, state width and scalars are updated by one kernel
  * call. Everything is validated before the first kernel runs (gradients, every state tensor and code map, the
