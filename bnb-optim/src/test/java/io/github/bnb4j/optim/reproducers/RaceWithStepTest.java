@@ -2,6 +2,7 @@ package io.github.bnb4j.optim.reproducers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.github.bnb4j.core.testing.ForkedJvm;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
