@@ -12,31 +12,39 @@ import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.nativelib.LoadReport;
 
 /**
- * What {@code python -m bitsandbytes} prints, for bnb4j: {@code java -jar bnb-core-<version>.jar}.
- * Java, OS, driver and runtime versions, GPUs, the native builds found and the one chosen, and a
- * self-test (quantize and dequantize a random tensor) on each backend.
+ * What {@code python -m bitsandbytes} prints, for bnb4j: Java, OS, driver and runtime versions, GPUs, the native
+ * builds found and the one chosen, and a self-test (quantize and dequantize a random tensor) on each backend.
+ * From a clone, after {@code mvn -DskipTests install}:
+ * {@code mvn -pl examples exec:java -Dexec.mainClass=io.github.bnb4j.core.Diagnostics}; from code,
+ * {@link #print(PrintStream)}.
  */
 public final class Diagnostics {
     private Diagnostics() {
     }
 
-    /** Prints the report to standard output; its last line says SUCCESS! or FAILED. */
+    /**
+     * Prints the report to standard output; its last line says SUCCESS! or FAILED. Exits with status 1 when it
+     * says FAILED, so that scripts and CI see it.
+     */
     public static void main(String[] args) {
-        print(System.out);
+        if (!print(System.out)) {
+            System.exit(1); // only here: the library itself never exits
+        }
     }
 
     /**
      * Writes the report to {@code out}.
      *
-     * @return true when every self-test that could run passed
+     * @return true when the CPU library loaded and every self-test passed
      */
     public static boolean print(PrintStream out) {
-        out.println(center(" bnb4j " + version() + " "));
+        LoadReport r = Bnb.report();
+        out.println(center(" bnb4j " + (r.cpuLibrary().isPresent() ? version() : "(native library not loaded)")
+                + " "));
         out.println("Java      : " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
                 + ")");
         out.println("OS        : " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
-        LoadReport r = Bnb.report();
         out.println("CPU lib   : " + r.cpuLibrary().orElse("NOT LOADED"));
         out.println("Driver    : " + r.driverVersion().map(v -> "CUDA " + v).orElse("none found"));
         if (r.gpus().isEmpty()) {
@@ -51,6 +59,9 @@ public final class Diagnostics {
         boolean ok = true;
         if (r.cpuLibrary().isPresent()) {
             ok &= selfTest(Device.cpu(), out);
+        } else {
+            out.println("Self-test : cpu FAILED: the native library did not load (see Problem above)");
+            ok = false;
         }
         if (r.cudaAvailable()) {
             ok &= selfTest(Device.cuda(0), out);

@@ -7,6 +7,9 @@ package io.github.bnb4j.nativelib;
  * in the {@link LoadReport} and raised by the first call that needs what failed.
  */
 public final class Bnb {
+    /** Where the full report is, for error messages (bnb-core's Diagnostics; see the README's Troubleshooting). */
+    private static final String DIAGNOSTICS_HINT = "For the full report run io.github.bnb4j.core.Diagnostics "
+            + "(its main, or Diagnostics.print(System.out))";
     private static volatile LoadReport report;
 
     private Bnb() {
@@ -50,7 +53,7 @@ public final class Bnb {
         }
         if (r.cpuLibrary().isEmpty()) {
             throw new BnbException(Status.NO_BACKEND, "loading libbnb_cpu",
-                    r.failure().orElse("unknown failure") + ". Run `java -jar bnb-core.jar` for diagnostics.");
+                    r.failure().orElse("unknown failure") + ". " + DIAGNOSTICS_HINT);
         }
     }
 
@@ -69,7 +72,7 @@ public final class Bnb {
                     "the CUDA backend is not available: " + why + " [driver "
                             + r.driverVersion().map(CudaVersion::toString).orElse("none") + ", GPUs " + r.gpus()
                             + ", shipped CUDA builds " + r.shippedBuilds()
-                            + "]. Run `java -jar bnb-core.jar` for diagnostics.");
+                            + "]. " + DIAGNOSTICS_HINT);
         }
     }
 }

@@ -24,6 +24,9 @@ import io.github.bnb4j.core.Parameter;
  * <p>m1 and m2 are stacked in one state of shape {@code [2, ...shape]}. The schedules are evaluated per parameter and
  * step in Java and passed to the kernel.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link AdEMAMix8bit}, {@link AdEMAMix32bit},
+ * {@link PagedAdEMAMix}, {@link PagedAdEMAMix8bit}, {@link PagedAdEMAMix32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999, 0.9999), alpha 5, no schedules, eps 1e-8, weight decay 1e-2.
  * Configure through {@link #builder()}, for example {@code AdEMAMix.builder().params(model).lr(1e-3f).build()};
  * per-parameter overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and

@@ -20,6 +20,8 @@ import io.github.bnb4j.core.Parameter;
  * <p>A nonzero {@code lrDecay} or {@code initialAccumulatorValue} is refused, as upstream. As upstream, the 8-bit
  * kernel divides the raw gradient (without weight decay) in the last line.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link Adagrad8bit}, {@link Adagrad32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-2, weight decay 0, eps 1e-10. Configure through {@link #builder()}, for example
  * {@code Adagrad.builder().params(model).lr(1e-3f).build()}; per-parameter overrides through
  * {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

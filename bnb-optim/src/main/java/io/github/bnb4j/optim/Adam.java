@@ -20,6 +20,9 @@ import io.github.bnb4j.core.Parameter;
  * <p>As in bitsandbytes, weight decay is decoupled (applied after the step, as AdamW does), so Adam with weight decay
  * behaves like {@link AdamW}. {@code amsgrad} is not implemented.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link Adam8bit}, {@link Adam32bit}, {@link PagedAdam},
+ * {@link PagedAdam8bit}, {@link PagedAdam32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0. Configure through
  * {@link #builder()}, for example {@code Adam.builder().params(model).lr(1e-3f).build()}; per-parameter overrides
  * through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

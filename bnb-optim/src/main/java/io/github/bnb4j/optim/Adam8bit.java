@@ -5,27 +5,12 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * Adam (Kingma &amp; Ba, <i>Adam: A Method for Stochastic Optimization</i>, ICLR 2015, arXiv:1412.6980).
+ * {@link Adam} with 8-bit blockwise state: tensors of at least {@code minEightBitSize} elements (default 4096) keep
+ * each state as one byte per element plus one F32 absmax per block of 256, smaller ones keep 32-bit state (see
+ * {@link Optimizer}, "State"). The update rule, its arguments and its defaults are {@link Adam}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m = β1·m + (1 − β1)·g
- * v = β2·v + (1 − β2)·g²
- * p = p − lr · (√(1 − β2^t) / (1 − β1^t)) · m / (√v + eps·√(1 − β2^t))
- * p = p · (1 − lr·wd)                      (if wd &gt; 0)
- * </pre>
- *
- * <p>8-bit blockwise state (Dettmers et al., <i>8-bit Optimizers via Block-wise Quantization</i>, ICLR 2022,
- * arXiv:2110.02861): each state is stored as one byte per element, a code into a dynamic quantization map, with one
- * F32 absmax per block of 256 elements; tensors with fewer than {@code minEightBitSize} (default 4096) elements keep
- * 32-bit state.
- *
- * <p>As in bitsandbytes, weight decay is decoupled (applied after the step, as AdamW does), so Adam with weight decay
- * behaves like {@link AdamW}. {@code amsgrad} is not implemented.
- *
- * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0. Configure through
- * {@link #builder()}, for example {@code Adam8bit.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code Adam8bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class Adam8bit extends Optimizer {
     /** A builder with upstream's defaults. */

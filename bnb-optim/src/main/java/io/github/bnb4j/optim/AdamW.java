@@ -8,17 +8,15 @@ import io.github.bnb4j.core.Parameter;
  * AdamW: Adam with decoupled weight decay (Loshchilov &amp; Hutter, <i>Decoupled Weight Decay Regularization</i>,
  * ICLR 2019, arXiv:1711.05101).
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m = β1·m + (1 − β1)·g
- * v = β2·v + (1 − β2)·g²
- * p = p − lr · (√(1 − β2^t) / (1 − β1^t)) · m / (√v + eps·√(1 − β2^t))
- * p = p · (1 − lr·wd)                      (if wd &gt; 0)
- * </pre>
+ * <p>The update rule is {@link Adam}'s (the same kernel): bnb4j, like bitsandbytes, decouples Adam's weight decay
+ * too, so the two classes differ only in the default weight decay.
  *
  * <p>The state width is the {@code optimBits} argument (default 32-bit).
  *
- * <p>The same kernel as {@link Adam}; only the default weight decay differs. {@code amsgrad} is not implemented.
+ * <p>{@code amsgrad} is not implemented.
+ *
+ * <p>Variants with the same rule, arguments and defaults: {@link AdamW8bit}, {@link AdamW32bit}, {@link PagedAdamW},
+ * {@link PagedAdamW8bit}, {@link PagedAdamW32bit}.
  *
  * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2. Configure through
  * {@link #builder()}, for example {@code AdamW.builder().params(model).lr(1e-3f).build()}; per-parameter overrides

@@ -5,24 +5,11 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * AdamW: Adam with decoupled weight decay (Loshchilov &amp; Hutter, <i>Decoupled Weight Decay Regularization</i>,
- * ICLR 2019, arXiv:1711.05101).
+ * {@link AdamW} with 32-bit state for every tensor. The update rule, its arguments and its defaults are
+ * {@link AdamW}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m = β1·m + (1 − β1)·g
- * v = β2·v + (1 − β2)·g²
- * p = p − lr · (√(1 − β2^t) / (1 − β1^t)) · m / (√v + eps·√(1 − β2^t))
- * p = p · (1 − lr·wd)                      (if wd &gt; 0)
- * </pre>
- *
- * <p>Always 32-bit state.
- *
- * <p>The same kernel as {@link Adam}; only the default weight decay differs. {@code amsgrad} is not implemented.
- *
- * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2. Configure through
- * {@link #builder()}, for example {@code AdamW32bit.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code AdamW32bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class AdamW32bit extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -27,6 +27,8 @@ import io.github.bnb4j.optim.state.StateDictKeys;
  * the optimizer; {@link Pending#commit()} then swaps it in and cannot fail.
  */
 final class CheckpointDecoder {
+    /** The largest step a checkpoint may hold: one more step must still fit the {@code int} counter. */
+    static final int MAX_STEP = Integer.MAX_VALUE - 1;
     private final Optimizer optimizer;
     private final OptimizerStateDict checkpoint;
     private final Map<String, String> meta;
@@ -167,8 +169,9 @@ final class CheckpointDecoder {
             }
         });
         int step = integer(param(g, i, "step"));
-        if (step < 0) {
-            throw new IllegalArgumentException("checkpoint step of " + ref.describe() + " must be >= 0, got " + step);
+        if (step < 0 || step > MAX_STEP) {
+            throw new IllegalArgumentException("checkpoint step of " + ref.describe() + " must be in [0, " + MAX_STEP
+                    + "], got " + step);
         }
         StateBits bits = step == 0 ? null : StateBits.of(integer(param(g, i, "state_bits")));
         ParamEntry entry = new ParamEntry(ref, step, bits, override.build());
@@ -192,6 +195,24 @@ final class CheckpointDecoder {
         expectMap(e, "qmap2", CodeBooks.dynamicUnsigned(), eightBit && twoState);
         expectOptional(e, "unorm", new long[] {2});
         expectOptional(e, "gnorm", new long[] {OptimizerKernels.GNORM_HISTORY});
+        if (!eightBit) {
+            boolean accumulator = rule == UpdateRule.RMSPROP || rule == UpdateRule.ADAGRAD;
+            checkValues(e, "state1", accumulator ? CheckpointValues.FINITE_NON_NEGATIVE : CheckpointValues.FINITE);
+            checkValues(e, "state2", CheckpointValues.FINITE_NON_NEGATIVE);
+        }
+        checkValues(e, "absmax1", CheckpointValues.FINITE_NON_NEGATIVE);
+        checkValues(e, "absmax2", CheckpointValues.FINITE_NON_NEGATIVE);
+        checkValues(e, "unorm", CheckpointValues.FINITE_NON_NEGATIVE);
+        checkValues(e, "gnorm", CheckpointValues.FINITE_NON_NEGATIVE);
+    }
+
+    /** Range-checks the F32 tensor {@code field} of the entry, if the checkpoint has it. */
+    private void checkValues(ParamEntry e, String field, CheckpointValues range) {
+        String name = param(e.ref().group(), e.ref().index(), field);
+        Tensor t = checkpoint.tensors().get(name);
+        if (t != null) {
+            range.require(t, name);
+        }
     }
 
     private void expect(ParamEntry e, String field, DType dtype, long[] shape, boolean required) {

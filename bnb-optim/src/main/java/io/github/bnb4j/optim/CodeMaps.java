@@ -26,6 +26,26 @@ final class CodeMaps implements AutoCloseable {
         return unsigned.computeIfAbsent(device, d -> upload(CodeBooks.dynamicUnsigned(), d));
     }
 
+    /**
+     * Creates the maps of 8-bit state on {@code device} if missing (the unsigned one only for two-state rules),
+     * and checks they are open.
+     *
+     * @throws IllegalStateException if a map was closed by a caller (through {@link ParamState#qmap1()})
+     */
+    void requireOpen(Device device, boolean twoState) {
+        requireOpen(signed(device), "signed", device);
+        if (twoState) {
+            requireOpen(unsigned(device), "unsigned", device);
+        }
+    }
+
+    private static void requireOpen(Tensor map, String which, Device device) {
+        if (map.isClosed()) {
+            throw new IllegalStateException("the optimizer's " + which + " code map on " + device
+                    + " is closed (state tensors belong to the optimizer; do not close them)");
+        }
+    }
+
     private static Tensor upload(float[] map, Device device) {
         return TensorScope.detach(Tensor.fromFloats(map, DType.F32, device, map.length));
     }

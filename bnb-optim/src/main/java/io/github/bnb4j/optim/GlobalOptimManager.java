@@ -62,6 +62,7 @@ public final class GlobalOptimManager {
      * @throws NullPointerException if {@code params} or an element is null
      */
     public void registerParameters(List<Parameter> params) {
+        Objects.requireNonNull(params, "params");
         registerParameterGroups(List.of(params));
     }
 
@@ -71,6 +72,7 @@ public final class GlobalOptimManager {
      * @throws NullPointerException if a list or an element is null
      */
     public synchronized void registerParameterGroups(List<List<Parameter>> groups) {
+        Objects.requireNonNull(groups, "groups");
         for (int g = 0; g < groups.size(); g++) {
             List<Parameter> group = groups.get(g);
             for (int i = 0; i < group.size(); i++) {
@@ -107,6 +109,8 @@ public final class GlobalOptimManager {
      * @throws NullPointerException if an argument is null
      */
     public void override(Collection<Parameter> params, ParamOverride override) {
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(override, "override");
         for (Parameter p : params) {
             override(p, override);
         }
@@ -115,23 +119,35 @@ public final class GlobalOptimManager {
     /**
      * Upstream's {@code override_config(p, key, value)}; see {@link ParamOverride#fromUpstream} for the keys.
      *
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException for an unknown key or a bad value
      */
     public void overrideConfig(Parameter param, String key, Object value) {
+        Objects.requireNonNull(param, "param");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
         override(param, ParamOverride.builder().set(key, value).build());
     }
 
     /**
      * Upstream's {@code override_config(p, key_value_dict=...)}.
      *
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException for an unknown key or a bad value
      */
     public void overrideConfig(Parameter param, Map<String, ?> keyValues) {
+        Objects.requireNonNull(param, "param");
+        Objects.requireNonNull(keyValues, "keyValues");
         override(param, ParamOverride.fromUpstream(keyValues));
     }
 
-    /** Removes the parameter's overrides, by identity and by position. */
+    /**
+     * Removes the parameter's overrides, by identity and by position.
+     *
+     * @throws NullPointerException if {@code param} is null
+     */
     public synchronized void clearOverride(Parameter param) {
+        Objects.requireNonNull(param, "param");
         byParameter.remove(param);
         Position position = registered.get(param);
         if (position != null) {
@@ -142,8 +158,11 @@ public final class GlobalOptimManager {
     /**
      * The override in effect for the parameter at (group, index) of an optimizer: the positional entry, then
      * the identity entry on top.
+     *
+     * @throws NullPointerException if {@code param} is null
      */
     public synchronized ParamOverride overrideFor(Parameter param, int group, int index) {
+        Objects.requireNonNull(param, "param");
         ParamOverride positional = byPosition.getOrDefault(new Position(group, index), ParamOverride.NONE);
         return positional.merge(byParameter.getOrDefault(param, ParamOverride.NONE));
     }

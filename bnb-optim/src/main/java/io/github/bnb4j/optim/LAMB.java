@@ -24,6 +24,8 @@ import io.github.bnb4j.core.Parameter;
  * has one. {@code biasCorrection}, {@code adamWMode} and {@code amsgrad} are ignored as upstream ({@link LAMB8bit}
  * refuses amsgrad and a {@code maxUnorm} other than 1.0).
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link LAMB8bit}, {@link LAMB32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0, maxUnorm 1.0. Configure through
  * {@link #builder()}, for example {@code LAMB.builder().params(model).lr(1e-3f).build()}; per-parameter overrides
  * through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

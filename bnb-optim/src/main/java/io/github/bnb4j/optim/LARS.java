@@ -22,6 +22,8 @@ import io.github.bnb4j.core.Parameter;
  * momentum must be &gt; 0, as upstream (which raises NotImplementedError for 0). Dampening and nesterov do not
  * change the update. Upstream has no 8-bit LARS kernel; bnb4j has one.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link LARS8bit}, {@link LARS32bit}.
+ *
  * <p>Defaults (upstream's): lr required, momentum required, dampening 0, weight decay 0, maxUnorm 0.02. Configure
  * through {@link #builder()}, for example {@code LARS.builder().params(model).lr(1e-3f).build()}; per-parameter
  * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

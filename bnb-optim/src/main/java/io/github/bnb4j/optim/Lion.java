@@ -20,6 +20,9 @@ import io.github.bnb4j.core.Parameter;
  * <p>Lion has no epsilon. Its updates have unit magnitude per element, so it wants a 3-10x smaller learning rate than
  * Adam.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link Lion8bit}, {@link Lion32bit}, {@link PagedLion},
+ * {@link PagedLion8bit}, {@link PagedLion32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-4, betas (0.9, 0.99), weight decay 0. Configure through {@link #builder()}, for
  * example {@code Lion.builder().params(model).lr(1e-3f).build()}; per-parameter overrides through
  * {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import io.github.bnb4j.core.CudaStream;
 import io.github.bnb4j.core.Device;
@@ -24,18 +25,37 @@ import io.github.bnb4j.optim.state.OptimizerStateDict;
  * <p><b>State.</b> A parameter gets its state at the first step where it has a gradient; parameters without a
  * gradient are skipped. The state is 8-bit blockwise (blocks of 256, signed dynamic map for first moments and
  * one-state rules, unsigned for the second moment) when the configuration says {@code optimBits = EIGHT} and
- * the tensor has at least {@code minEightBitSize} elements, else 32-bit; the width is fixed once allocated.
+ * the tensor has at least {@code minEightBitSize} elements, else 32-bit; the width is fixed once allocated. The
+ * 8-bit state is that of Dettmers et al., <i>8-bit Optimizers via Block-wise Quantization</i>, ICLR 2022,
+ * arXiv:2110.02861: one byte per element, a code into a dynamic quantization map, and one F32 absmax per block.
  * The configuration of a parameter is its group's, with the overrides of the {@link GlobalOptimManager} on top,
  * read at every step.
  *
- * <p><b>Step.</b> All parameters that share device, dtype, state width and scalars are updated by one kernel
- * call. Everything is validated before the first kernel runs: a step that throws an
- * {@link IllegalArgumentException} or {@link IllegalStateException} has changed no parameter and no state. Only
- * a failure inside the native library (a {@code BnbException}) can leave earlier batches of that step applied.
+ * <p><b>Paged.</b> The {@code Paged...} classes ({@link #isPaged()}) keep state buffers of at least 100,000
+ * elements in CUDA managed memory, which the driver pages out to the host under GPU memory pressure, and prefetch
+ * them to the GPU before each update (QLoRA, Dettmers et al. 2023, arXiv:2305.14314). On the CPU, or where the GPU
+ * cannot prefetch, they fall back to ordinary memory with one WARN.
  *
- * <p>Not thread-safe. Parameters of any device (CPU or CUDA) with F32, F16 or BF16 values are accepted; all
- * parameters of one group must live on one device. The optimizer owns its state, never the parameters:
- * {@link #close()} frees the state only.
+ * <p><b>Step.</b> All parameters that share device, dtype, state width and scalars are updated by one kernel
+ * call. Everything is validated before the first kernel runs (gradients, every state tensor and code map, the
+ * step counters), and all missing state is allocated then: a step that throws an
+ * {@link IllegalArgumentException} or {@link IllegalStateException} has changed no parameter, no state and no step
+ * counter. Only a failure inside the native library (a {@code BnbException}) can leave earlier batches of that step
+ * applied.
+ *
+ * <p><b>Threads.</b> The methods that read or change the state ({@link #step()}, {@link #zeroGrad()},
+ * {@link #state}, {@link #configFor}, {@link #stateDict()}, {@link #loadStateDict}, {@link #close()}) are mutually
+ * exclusive: {@code close()} or {@code loadStateDict()} called while another thread steps waits for the step to
+ * finish, and the step never sees freed state. That makes the optimizer safe to share, not parallel: use one
+ * optimizer from one training thread. The parameters and gradients belong to the caller; closing one while a
+ * step uses it is guarded by {@link io.github.bnb4j.core.Tensor}'s own rules, not by this class. The tensors of a
+ * {@link ParamState} stay valid until the optimizer closes or loads a checkpoint.
+ *
+ * <p><b>Null.</b> Every method throws {@link NullPointerException} naming the argument when given null.
+ *
+ * <p>Parameters of any device (CPU or CUDA) with F32, F16 or BF16 values are accepted; all parameters of one group
+ * must live on one device. The optimizer owns its state, never the parameters: {@link #close()} frees the state
+ * only.
  */
 public abstract class Optimizer implements AutoCloseable {
     private final OptimizerKind kind;
@@ -46,6 +66,8 @@ public abstract class Optimizer implements AutoCloseable {
     private final GlobalOptimManager manager;
     private final StateMemory memory;
     private final CodeMaps maps = new CodeMaps();
+    /** Guards the state: see "Threads" in the class comment. */
+    private final Object lock = new Object();
     private boolean closed;
 
     Optimizer(OptimizerKind kind, OptimizerSetup setup) {
@@ -126,30 +148,34 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * Applies one update to every parameter that has a gradient.
      *
-     * @throws IllegalStateException    if the optimizer, a parameter or a gradient is closed
+     * @throws IllegalStateException    if the optimizer, a parameter, a gradient, a state tensor or a code map is
+     *                                  closed, or a parameter's step counter is at {@link Integer#MAX_VALUE}
      * @throws IllegalArgumentException if a gradient's shape, dtype or device differs from its parameter's
      * @throws io.github.bnb4j.nativelib.BnbException if a kernel fails (see the class comment)
      */
     public void step() {
-        ensureOpen();
-        StepPlan plan = StepPlan.of(this);
-        List<Runnable> undo = prepareStates(plan);
-        boolean anyApplied = false;
-        try {
-            for (Map.Entry<StepPlan.BatchKey, List<StepPlan.Update>> batch : plan.batches().entrySet()) {
-                runBatch(batch.getKey(), batch.getValue());
-                anyApplied = true;
+        synchronized (lock) {
+            ensureOpen();
+            StepPlan plan = StepPlan.of(this);
+            requireStatesOpen(plan);
+            List<Runnable> undo = prepareStates(plan);
+            boolean anyApplied = false;
+            try {
+                for (Map.Entry<StepPlan.BatchKey, List<StepPlan.Update>> batch : plan.batches().entrySet()) {
+                    runBatch(batch.getKey(), batch.getValue());
+                    anyApplied = true;
+                }
+            } catch (RuntimeException e) {
+                if (!anyApplied) {
+                    undo.forEach(Runnable::run);
+                }
+                throw e;
             }
-        } catch (RuntimeException e) {
-            if (!anyApplied) {
-                undo.forEach(Runnable::run);
+            if (memory.isPaged()) {
+                // managed pages may be touched by the host as soon as we return; finish the queued updates first
+                plan.batches().keySet().stream().map(StepPlan.BatchKey::device).distinct().filter(Device::isCuda)
+                        .forEach(d -> CudaStream.current(d).synchronize());
             }
-            throw e;
-        }
-        if (memory.isPaged()) {
-            // managed pages may be touched by the host as soon as we return; finish the queued updates first
-            plan.batches().keySet().stream().map(StepPlan.BatchKey::device).distinct().filter(Device::isCuda)
-                    .forEach(d -> CudaStream.current(d).synchronize());
         }
     }
 
@@ -157,17 +183,25 @@ public abstract class Optimizer implements AutoCloseable {
      * Evaluates {@code closure} (which recomputes the gradients), then steps.
      *
      * @return the loss the closure returned
+     * @throws NullPointerException     if {@code closure} is null
      * @throws IllegalStateException    as {@link #step()}
      * @throws IllegalArgumentException as {@link #step()}
      */
     public float step(LossClosure closure) {
-        ensureOpen();
-        float loss = closure.evaluate();
-        step();
-        return loss;
+        Objects.requireNonNull(closure, "closure");
+        synchronized (lock) {
+            ensureOpen();
+            float loss = closure.evaluate();
+            step();
+            return loss;
+        }
     }
 
-    /** Sets every gradient to zero (gradients stay allocated). */
+    /**
+     * Sets every gradient to zero (gradients stay allocated).
+     *
+     * @throws IllegalStateException if the optimizer or a gradient is closed
+     */
     public void zeroGrad() {
         zeroGrad(false);
     }
@@ -175,13 +209,18 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * Resets the gradients: to zero, or with {@code setToNone} removes them (closing them), so that the next
      * step skips those parameters until a new gradient is set (torch's {@code set_to_none=True}).
+     *
+     * @throws IllegalStateException if the optimizer is closed, or (without {@code setToNone}) a gradient is
      */
     public void zeroGrad(boolean setToNone) {
-        for (ParamRef ref : refs) {
-            if (setToNone) {
-                ref.param().setGrad(null);
-            } else {
-                ref.param().zeroGrad();
+        synchronized (lock) {
+            ensureOpen();
+            for (ParamRef ref : refs) {
+                if (setToNone) {
+                    ref.param().setGrad(null);
+                } else {
+                    ref.param().zeroGrad();
+                }
             }
         }
     }
@@ -189,20 +228,31 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * The state of a parameter, or null before its first update.
      *
+     * @throws NullPointerException     if {@code param} is null
      * @throws IllegalArgumentException if this optimizer does not manage {@code param}
+     * @throws IllegalStateException    if the optimizer is closed
      */
     public ParamState state(Parameter param) {
-        ensureOpen();
-        return states.get(refOf(param).param());
+        Objects.requireNonNull(param, "param");
+        synchronized (lock) {
+            ensureOpen();
+            return states.get(refOf(param).param());
+        }
     }
 
     /**
      * The configuration in effect for a parameter: its group's, with its overrides on top.
      *
+     * @throws NullPointerException     if {@code param} is null
      * @throws IllegalArgumentException if this optimizer does not manage {@code param}
+     * @throws IllegalStateException    if the optimizer is closed
      */
     public OptimConfig configFor(Parameter param) {
-        return effectiveConfig(refOf(param));
+        Objects.requireNonNull(param, "param");
+        synchronized (lock) {
+            ensureOpen();
+            return effectiveConfig(refOf(param));
+        }
     }
 
     /**
@@ -212,8 +262,10 @@ public abstract class Optimizer implements AutoCloseable {
      * @throws IllegalStateException if the optimizer is closed
      */
     public OptimizerStateDict stateDict() {
-        ensureOpen();
-        return CheckpointEncoder.encode(this);
+        synchronized (lock) {
+            ensureOpen();
+            return CheckpointEncoder.encode(this);
+        }
     }
 
     /**
@@ -221,21 +273,34 @@ public abstract class Optimizer implements AutoCloseable {
      * checkpoint must come from the same optimizer kind, with the same groups, parameter counts and shapes, and
      * the same state widths; otherwise nothing changes.
      *
-     * @throws IllegalArgumentException naming what does not match
-     * @throws IllegalStateException    if the optimizer is closed
+     * <p>Values are range-checked: step counters in [0, 2<sup>31</sup> − 2] (so that one more step
+     * fits the counter), absmax and the gradient-norm history finite and non-negative, 32-bit state finite,
+     * and the second moments and accumulators (Adam's, LAMB's and AdEMAMix's {@code state2}, RMSprop's and
+     * Adagrad's {@code state1}) non-negative.
+     *
+     * @throws NullPointerException     if {@code checkpoint} is null
+     * @throws IllegalArgumentException naming what does not match or is out of range
+     * @throws IllegalStateException    if the optimizer or the checkpoint is closed
      */
     public void loadStateDict(OptimizerStateDict checkpoint) {
-        ensureOpen();
-        CheckpointDecoder.decode(this, checkpoint).commit();
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        synchronized (lock) {
+            ensureOpen();
+            CheckpointDecoder.decode(this, checkpoint).commit();
+        }
     }
 
     /**
      * Writes {@link #stateDict()} to one safetensors file (atomically: a temporary file, then a rename).
      *
-     * @throws IOException           if writing fails
-     * @throws IllegalStateException if the optimizer is closed
+     * @throws NullPointerException     if {@code file} is null
+     * @throws IOException              if writing fails
+     * @throws IllegalStateException    if the optimizer is closed
+     * @throws IllegalArgumentException if a state tensor is too large for the checkpoint format's reader and
+     *                                  writer (see {@link OptimizerStateDict#save(Path)})
      */
     public void save(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
         try (OptimizerStateDict checkpoint = stateDict()) {
             checkpoint.save(file);
         }
@@ -244,27 +309,35 @@ public abstract class Optimizer implements AutoCloseable {
     /**
      * Loads a file written by {@link #save(Path)}; see {@link #loadStateDict}.
      *
+     * @throws NullPointerException     if {@code file} is null
      * @throws IOException              if reading fails
      * @throws IllegalArgumentException if the file is not a checkpoint of a matching optimizer
      * @throws IllegalStateException    if the optimizer is closed
      */
     public void load(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
         ensureOpen();
         try (OptimizerStateDict checkpoint = OptimizerStateDict.load(file)) {
             loadStateDict(checkpoint);
         }
     }
 
-    /** Frees all state; the parameters are untouched. Idempotent; later steps throw. */
+    /**
+     * Frees all state; the parameters are untouched. Idempotent; every later call but {@link #kind()},
+     * {@link #paramGroups()}, {@link #manager()} and {@link #isPaged()} throws {@link IllegalStateException}. Waits
+     * for a step running on another thread to finish.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            states.values().forEach(ParamState::close);
+            states.clear();
+            maps.close();
         }
-        closed = true;
-        states.values().forEach(ParamState::close);
-        states.clear();
-        maps.close();
     }
 
     // ---- for subclasses and the checkpoint code --------------------------------------------------
@@ -321,10 +394,29 @@ public abstract class Optimizer implements AutoCloseable {
     private ParamRef refOf(Parameter param) {
         ParamRef ref = refByParam.get(param);
         if (ref == null) {
-            throw new IllegalArgumentException("param must be one of this optimizer's parameters, got "
-                    + (param == null ? "null" : "'" + param.name() + "'"));
+            throw new IllegalArgumentException("param must be one of this optimizer's parameters, got '"
+                    + param.name() + "'");
         }
         return ref;
+    }
+
+    /**
+     * Checks the state the kernels of this step will use, so that a closed state tensor or code map fails the
+     * step before its first batch rather than in a later one; also creates the code maps of new 8-bit state.
+     */
+    private void requireStatesOpen(StepPlan plan) {
+        for (Map.Entry<StepPlan.BatchKey, List<StepPlan.Update>> batch : plan.batches().entrySet()) {
+            StepPlan.BatchKey key = batch.getKey();
+            if (key.bits() == StateBits.EIGHT) {
+                maps.requireOpen(key.device(), kind.rule().states() == 2);
+            }
+            for (StepPlan.Update u : batch.getValue()) {
+                ParamState s = states.get(u.ref().param());
+                if (s != null) {
+                    s.requireOpen(u.ref());
+                }
+            }
+        }
     }
 
     /** Allocates missing state; returns how to undo it, and undoes it all itself if an allocation fails. */

@@ -87,7 +87,7 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
      * @throws IllegalArgumentException if this class has a fixed width and {@code bits} is another
      */
     public B optimBits(StateBits bits) {
-        Objects.requireNonNull(bits, "optimBits");
+        Objects.requireNonNull(bits, "bits");
         if (variant.fixedBits() != null && variant.fixedBits() != bits) {
             throw new IllegalArgumentException("optimBits of " + className + " must be " + variant.fixedBits().bits()
                     + ", got " + bits.bits());
@@ -125,7 +125,7 @@ public abstract class OptimizerBuilder<B extends OptimizerBuilder<B, O>, O exten
      * @throws NullPointerException if null
      */
     public B manager(GlobalOptimManager optimManager) {
-        this.manager = Objects.requireNonNull(optimManager, "manager");
+        this.manager = Objects.requireNonNull(optimManager, "optimManager");
         return self();
     }
 

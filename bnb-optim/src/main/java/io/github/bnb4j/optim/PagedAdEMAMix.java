@@ -5,32 +5,13 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * AdEMAMix (Pagliardini, Ablin &amp; Grangier, <i>The AdEMAMix Optimizer: Better, Faster, Older</i>, 2024,
- * arXiv:2409.03137): Adam with a second, slow EMA of the gradient mixed into the update.
+ * {@link AdEMAMix} with paged state: large state buffers live in CUDA managed memory and are prefetched before each
+ * update (see {@link Optimizer}, "Paged"); the state width is the {@code optimBits} argument (default 32-bit). The
+ * update rule, its arguments and its defaults are {@link AdEMAMix}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m1 = β1·m1 + (1 − β1)·g                 (fast EMA)
- * m2 = β3ₜ·m2 + (1 − β3ₜ)·g               (slow EMA)
- * ν  = β2·ν + (1 − β2)·g²
- * p  = p − lr · (m1/(1 − β1^t) + αₜ·m2) / (√ν / √(1 − β2^t) + eps)
- * p  = p · (1 − lr·wd)                    (if wd &gt; 0)
- * αₜ  = min(t·α / tAlpha, α)               (α when tAlpha = 0)
- * β3ₜ = min(exp(ln β1·ln β3 / ((1 − s)·ln β3 + s·ln β1)), β3),  s = t / tBeta3   (β3 when tBeta3 = 0)
- * </pre>
- *
- * <p>Paged: state buffers of at least 100,000 elements live in CUDA managed memory, which the driver pages out to the
- * host under GPU memory pressure, and are prefetched to the GPU before each update (QLoRA, Dettmers et al. 2023,
- * arXiv:2305.14314). On the CPU, or where the GPU cannot prefetch, it falls back with one WARN. The state width is
- * the {@code optimBits} argument (default 32-bit).
- *
- * <p>m1 and m2 are stacked in one state of shape {@code [2, ...shape]}. The schedules are evaluated per parameter and
- * step in Java and passed to the kernel.
- *
- * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999, 0.9999), alpha 5, no schedules, eps 1e-8, weight decay 1e-2.
- * Configure through {@link #builder()}, for example {@code PagedAdEMAMix.builder().params(model).lr(1e-3f).build()};
- * per-parameter overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and
- * checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example
+ * {@code PagedAdEMAMix.builder().params(params).lr(1e-3f).build()}; per-parameter overrides through
+ * {@link GlobalOptimManager}.
  */
 public final class PagedAdEMAMix extends Optimizer {
     /** A builder with upstream's defaults. */

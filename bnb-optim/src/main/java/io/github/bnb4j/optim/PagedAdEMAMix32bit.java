@@ -5,32 +5,15 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * AdEMAMix (Pagliardini, Ablin &amp; Grangier, <i>The AdEMAMix Optimizer: Better, Faster, Older</i>, 2024,
- * arXiv:2409.03137): Adam with a second, slow EMA of the gradient mixed into the update.
+ * {@link AdEMAMix} with paged 32-bit state (see {@link Optimizer}, "Paged"). The update rule, its arguments and its
+ * defaults are {@link AdEMAMix}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m1 = β1·m1 + (1 − β1)·g                 (fast EMA)
- * m2 = β3ₜ·m2 + (1 − β3ₜ)·g               (slow EMA)
- * ν  = β2·ν + (1 − β2)·g²
- * p  = p − lr · (m1/(1 − β1^t) + αₜ·m2) / (√ν / √(1 − β2^t) + eps)
- * p  = p · (1 − lr·wd)                    (if wd &gt; 0)
- * αₜ  = min(t·α / tAlpha, α)               (α when tAlpha = 0)
- * β3ₜ = min(exp(ln β1·ln β3 / ((1 − s)·ln β3 + s·ln β1)), β3),  s = t / tBeta3   (β3 when tBeta3 = 0)
- * </pre>
+ * <p>Upstream allocates this class's state1 at half the size the kernel reads (spec §7.1); here it has the full
+ * {@code [2, ...shape]} size.
  *
- * <p>Paged (state in CUDA managed memory, prefetched before each update; see {@link PagedAdEMAMix}) with 32-bit state.
- *
- * <p>m1 and m2 are stacked in one state of shape {@code [2, ...shape]}. The schedules are evaluated per parameter and
- * step in Java and passed to the kernel.
- *
- * <p>Upstream allocates this class's state1 at half the size the kernel reads (spec §7.1); here it has the
- * full {@code [2, ...shape]} size.
- *
- * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999, 0.9999), alpha 5, no schedules, eps 1e-8, weight decay 1e-2.
- * Configure through {@link #builder()}, for example
- * {@code PagedAdEMAMix32bit.builder().params(model).lr(1e-3f).build()}; per-parameter overrides through
- * {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example
+ * {@code PagedAdEMAMix32bit.builder().params(params).lr(1e-3f).build()}; per-parameter overrides through
+ * {@link GlobalOptimManager}.
  */
 public final class PagedAdEMAMix32bit extends Optimizer {
     /** A builder with upstream's defaults. */

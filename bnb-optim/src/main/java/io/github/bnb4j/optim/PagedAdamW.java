@@ -5,27 +5,12 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * AdamW: Adam with decoupled weight decay (Loshchilov &amp; Hutter, <i>Decoupled Weight Decay Regularization</i>,
- * ICLR 2019, arXiv:1711.05101).
+ * {@link AdamW} with paged state: large state buffers live in CUDA managed memory and are prefetched before each update
+ * (see {@link Optimizer}, "Paged"); the state width is the {@code optimBits} argument (default 32-bit). The update
+ * rule, its arguments and its defaults are {@link AdamW}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * m = β1·m + (1 − β1)·g
- * v = β2·v + (1 − β2)·g²
- * p = p − lr · (√(1 − β2^t) / (1 − β1^t)) · m / (√v + eps·√(1 − β2^t))
- * p = p · (1 − lr·wd)                      (if wd &gt; 0)
- * </pre>
- *
- * <p>Paged: state buffers of at least 100,000 elements live in CUDA managed memory, which the driver pages out to the
- * host under GPU memory pressure, and are prefetched to the GPU before each update (QLoRA, Dettmers et al. 2023,
- * arXiv:2305.14314). On the CPU, or where the GPU cannot prefetch, it falls back with one WARN. The state width is
- * the {@code optimBits} argument (default 32-bit).
- *
- * <p>The same kernel as {@link Adam}; only the default weight decay differs. {@code amsgrad} is not implemented.
- *
- * <p>Defaults (upstream's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2. Configure through
- * {@link #builder()}, for example {@code PagedAdamW.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code PagedAdamW.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class PagedAdamW extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -5,25 +5,12 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * Lion, EvoLved Sign Momentum (Chen et al., <i>Symbolic Discovery of Optimization Algorithms</i>, NeurIPS 2023,
- * arXiv:2302.06675).
+ * {@link Lion} with paged 8-bit blockwise state (see {@link Optimizer}, "State" and "Paged"). The update rule, its
+ * arguments and its defaults are {@link Lion}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * p = p · (1 − lr·wd)                      (if wd &gt; 0)
- * p = p − lr · sign(β1·m + (1 − β1)·g)
- * m = β2·m + (1 − β2)·g
- * </pre>
- *
- * <p>Paged (state in CUDA managed memory, prefetched before each update; see {@link PagedLion}) with 8-bit blockwise
- * state (see {@link Lion8bit}).
- *
- * <p>Lion has no epsilon. Its updates have unit magnitude per element, so it wants a 3-10x smaller learning rate than
- * Adam.
- *
- * <p>Defaults (upstream's): lr 1e-4, betas (0.9, 0.99), weight decay 0. Configure through {@link #builder()}, for
- * example {@code PagedLion8bit.builder().params(model).lr(1e-3f).build()}; per-parameter overrides through
- * {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example
+ * {@code PagedLion8bit.builder().params(params).lr(1e-3f).build()}; per-parameter overrides through
+ * {@link GlobalOptimManager}.
  */
 public final class PagedLion8bit extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -42,7 +42,7 @@ public final class ParamGroup {
      * @throws NullPointerException if {@code newConfig} is null
      */
     public void setConfig(OptimConfig newConfig) {
-        config = Objects.requireNonNull(newConfig, "config");
+        config = Objects.requireNonNull(newConfig, "newConfig");
     }
 
     /**

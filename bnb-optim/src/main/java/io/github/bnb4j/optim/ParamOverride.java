@@ -91,6 +91,7 @@ public record ParamOverride(Float lr, Float beta1, Float beta2, Float beta3, Flo
      * @throws IllegalArgumentException for an unknown key or a value of the wrong type or out of range
      */
     public static ParamOverride fromUpstream(Map<String, ?> config) {
+        Objects.requireNonNull(config, "config");
         Builder b = builder();
         config.forEach((key, value) -> b.set(key, value));
         return b.build();
@@ -107,6 +108,7 @@ public record ParamOverride(Float lr, Float beta1, Float beta2, Float beta3, Flo
      * @throws IllegalArgumentException if the combination is invalid
      */
     public OptimConfig applyTo(OptimConfig base) {
+        Objects.requireNonNull(base, "base");
         return new OptimConfig(or(lr, base.lr()), or(beta1, base.beta1()), or(beta2, base.beta2()),
                 or(beta3, base.beta3()), or(alpha, base.alpha()), or(tAlpha, base.tAlpha()),
                 or(tBeta3, base.tBeta3()), or(eps, base.eps()), or(weightDecay, base.weightDecay()),
@@ -117,6 +119,7 @@ public record ParamOverride(Float lr, Float beta1, Float beta2, Float beta3, Flo
 
     /** This override with the components {@code later} sets replaced by {@code later}'s values. */
     public ParamOverride merge(ParamOverride later) {
+        Objects.requireNonNull(later, "later");
         Map<ConfigField, Object> values = setComponents();
         values.putAll(later.setComponents());
         return fromValues(values);
@@ -234,7 +237,7 @@ public record ParamOverride(Float lr, Float beta1, Float beta2, Float beta3, Flo
 
         /** @return this builder */
         public Builder optimBits(StateBits value) {
-            optimBits = Objects.requireNonNull(value, "optimBits");
+            optimBits = Objects.requireNonNull(value, "value");
             return this;
         }
 
@@ -269,6 +272,8 @@ public record ParamOverride(Float lr, Float beta1, Float beta2, Float beta3, Flo
          * @throws IllegalArgumentException for an unknown key or a value of the wrong type
          */
         public Builder set(String upstreamKey, Object value) {
+            Objects.requireNonNull(upstreamKey, "upstreamKey");
+            Objects.requireNonNull(value, "value");
             if ("betas".equals(upstreamKey)) {
                 float[] betas = UpstreamValues.floats(upstreamKey, value);
                 if (betas.length != 2 && betas.length != 3) {

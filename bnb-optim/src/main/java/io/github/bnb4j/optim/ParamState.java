@@ -172,6 +172,22 @@ public final class ParamState {
         }
     }
 
+    /**
+     * Throws if a tensor of this state or one of its code maps was closed (by a caller who should not have).
+     *
+     * @throws IllegalStateException naming the tensor and the parameter
+     */
+    void requireOpen(ParamRef owner) {
+        String[] names = {"state1", "state2", "absmax1", "absmax2", "qmap1", "qmap2", "unorm", "gnorm"};
+        Tensor[] tensors = {state1, state2, absmax1, absmax2, qmap1, qmap2, unorm, gnorm};
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i] != null && tensors[i].isClosed()) {
+                throw new IllegalStateException("the optimizer state " + names[i] + " of " + owner.describe()
+                        + " is closed (state tensors belong to the optimizer; do not close them)");
+            }
+        }
+    }
+
     void setStep(int value) {
         step = value;
     }

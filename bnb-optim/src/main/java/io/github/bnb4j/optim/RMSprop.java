@@ -20,6 +20,8 @@ import io.github.bnb4j.core.Parameter;
  * <p>{@code alpha = 0} and {@code centered = true} are refused, as upstream; momentum does not change the update. As
  * upstream, the 8-bit kernel divides the raw gradient (without weight decay) in the last line.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link RMSprop8bit}, {@link RMSprop32bit}.
+ *
  * <p>Defaults (upstream's): lr 1e-2, alpha 0.99, eps 1e-8, weight decay 0, momentum 0. Configure through
  * {@link #builder()}, for example {@code RMSprop.builder().params(model).lr(1e-3f).build()}; per-parameter overrides
  * through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

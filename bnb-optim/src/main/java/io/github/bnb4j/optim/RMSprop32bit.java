@@ -5,24 +5,11 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * RMSprop (Tieleman &amp; Hinton, <i>Lecture 6.5 - rmsprop</i>, COURSERA: Neural Networks for Machine Learning,
- * 2012).
+ * {@link RMSprop} with 32-bit state for every tensor. The update rule, its arguments and its defaults are
+ * {@link RMSprop}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * g' = g + wd·p                             (if wd &gt; 0; coupled L2)
- * s  = α·s + (1 − α)·g'²
- * p  = p − lr · g' / (√s + eps)
- * </pre>
- *
- * <p>Always 32-bit state.
- *
- * <p>{@code alpha = 0} and {@code centered = true} are refused, as upstream; momentum does not change the update. As
- * upstream, the 8-bit kernel divides the raw gradient (without weight decay) in the last line.
- *
- * <p>Defaults (upstream's): lr 1e-2, alpha 0.99, eps 1e-8, weight decay 0, momentum 0. Configure through
- * {@link #builder()}, for example {@code RMSprop32bit.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code RMSprop32bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class RMSprop32bit extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -5,27 +5,12 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * RMSprop (Tieleman &amp; Hinton, <i>Lecture 6.5 - rmsprop</i>, COURSERA: Neural Networks for Machine Learning,
- * 2012).
+ * {@link RMSprop} with 8-bit blockwise state: tensors of at least {@code minEightBitSize} elements (default 4096) keep
+ * each state as one byte per element plus one F32 absmax per block of 256, smaller ones keep 32-bit state (see
+ * {@link Optimizer}, "State"). The update rule, its arguments and its defaults are {@link RMSprop}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * g' = g + wd·p                             (if wd &gt; 0; coupled L2)
- * s  = α·s + (1 − α)·g'²
- * p  = p − lr · g' / (√s + eps)
- * </pre>
- *
- * <p>8-bit blockwise state (Dettmers et al., <i>8-bit Optimizers via Block-wise Quantization</i>, ICLR 2022,
- * arXiv:2110.02861): each state is stored as one byte per element, a code into a dynamic quantization map, with one
- * F32 absmax per block of 256 elements; tensors with fewer than {@code minEightBitSize} (default 4096) elements keep
- * 32-bit state.
- *
- * <p>{@code alpha = 0} and {@code centered = true} are refused, as upstream; momentum does not change the update. As
- * upstream, the 8-bit kernel divides the raw gradient (without weight decay) in the last line.
- *
- * <p>Defaults (upstream's): lr 1e-2, alpha 0.99, eps 1e-8, weight decay 0, momentum 0. Configure through
- * {@link #builder()}, for example {@code RMSprop8bit.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code RMSprop8bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class RMSprop8bit extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -20,6 +20,8 @@ import io.github.bnb4j.core.Parameter;
  * <p>The learning rate has no default and momentum must be &gt; 0, as upstream (which raises NotImplementedError for
  * 0). Dampening and nesterov do not change the update.
  *
+ * <p>Variants with the same rule, arguments and defaults: {@link SGD8bit}, {@link SGD32bit}.
+ *
  * <p>Defaults (upstream's): lr required, momentum required, dampening 0, weight decay 0. Configure through
  * {@link #builder()}, for example {@code SGD.builder().params(model).lr(1e-3f).build()}; per-parameter overrides
  * through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.

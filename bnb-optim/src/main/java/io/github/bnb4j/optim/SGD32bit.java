@@ -5,24 +5,10 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * Stochastic gradient descent with momentum (Polyak 1964; Sutskever et al., <i>On the importance of initialization
- * and momentum in deep learning</i>, ICML 2013).
+ * {@link SGD} with 32-bit state for every tensor. The update rule, its arguments and its defaults are {@link SGD}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * g' = g + wd·p                             (if wd &gt; 0; coupled L2)
- * s  = g' at step 1, else momentum·s + g'
- * p  = p − lr · s
- * </pre>
- *
- * <p>Always 32-bit state.
- *
- * <p>The learning rate has no default and momentum must be &gt; 0, as upstream (which raises NotImplementedError for
- * 0). Dampening and nesterov do not change the update.
- *
- * <p>Defaults (upstream's): lr required, momentum required, dampening 0, weight decay 0. Configure through
- * {@link #builder()}, for example {@code SGD32bit.builder().params(model).lr(1e-3f).build()}; per-parameter
- * overrides through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code SGD32bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class SGD32bit extends Optimizer {
     /** A builder with upstream's defaults. */

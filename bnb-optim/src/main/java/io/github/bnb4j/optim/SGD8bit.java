@@ -5,27 +5,12 @@ import java.util.List;
 import io.github.bnb4j.core.Parameter;
 
 /**
- * Stochastic gradient descent with momentum (Polyak 1964; Sutskever et al., <i>On the importance of initialization
- * and momentum in deep learning</i>, ICML 2013).
+ * {@link SGD} with 8-bit blockwise state: tensors of at least {@code minEightBitSize} elements (default 4096) keep each
+ * state as one byte per element plus one F32 absmax per block of 256, smaller ones keep 32-bit state (see
+ * {@link Optimizer}, "State"). The update rule, its arguments and its defaults are {@link SGD}'s.
  *
- * <p>Update of a parameter {@code p} with gradient {@code g} at step {@code t} (elementwise unless noted):
- * <pre>
- * g' = g + wd·p                             (if wd &gt; 0; coupled L2)
- * s  = g' at step 1, else momentum·s + g'
- * p  = p − lr · s
- * </pre>
- *
- * <p>8-bit blockwise state (Dettmers et al., <i>8-bit Optimizers via Block-wise Quantization</i>, ICLR 2022,
- * arXiv:2110.02861): each state is stored as one byte per element, a code into a dynamic quantization map, with one
- * F32 absmax per block of 256 elements; tensors with fewer than {@code minEightBitSize} (default 4096) elements keep
- * 32-bit state.
- *
- * <p>The learning rate has no default and momentum must be &gt; 0, as upstream (which raises NotImplementedError for
- * 0). Dampening and nesterov do not change the update.
- *
- * <p>Defaults (upstream's): lr required, momentum required, dampening 0, weight decay 0. Configure through
- * {@link #builder()}, for example {@code SGD8bit.builder().params(model).lr(1e-3f).build()}; per-parameter overrides
- * through {@link GlobalOptimManager}. See {@link Optimizer} for the step, state and checkpoint semantics.
+ * <p>Configure through {@link #builder()}, for example {@code SGD8bit.builder().params(params).lr(1e-3f).build()};
+ * per-parameter overrides through {@link GlobalOptimManager}.
  */
 public final class SGD8bit extends Optimizer {
     /** A builder with upstream's defaults. */

@@ -35,7 +35,7 @@ final class StepPlan {
     /**
      * Plans a step of {@code optimizer}.
      *
-     * @throws IllegalStateException    if a parameter or gradient is closed
+     * @throws IllegalStateException    if a parameter or gradient is closed, or a step counter is full
      * @throws IllegalArgumentException if a gradient does not match its parameter
      */
     static StepPlan of(Optimizer optimizer) {
@@ -50,7 +50,12 @@ final class StepPlan {
             ParamState state = optimizer.stateOf(ref.param());
             OptimConfig config = optimizer.effectiveConfig(ref);
             StateBits bits = state != null ? state.bits() : config.stateBitsFor(value.numel());
-            int step = (state != null ? state.step() : 0) + 1;
+            int done = state != null ? state.step() : 0;
+            if (done == Integer.MAX_VALUE) {
+                throw new IllegalStateException(ref.describe() + " has taken " + done
+                        + " steps, the most its step counter holds");
+            }
+            int step = done + 1;
             Hyperparameters hyper = optimizer.kernelHyperparameters(config, step);
             Update update = new Update(ref, grad, config, bits, step, hyper);
             batches.computeIfAbsent(new BatchKey(value.device(), value.dtype(), bits, hyper), k -> new ArrayList<>())

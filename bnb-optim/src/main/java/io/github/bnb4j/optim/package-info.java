@@ -23,6 +23,14 @@
  * through {@link io.github.bnb4j.optim.GlobalOptimManager}; checkpoints through
  * {@link io.github.bnb4j.optim.state.OptimizerStateDict}.
  *
+ * <p>Null: every public constructor and method throws {@link java.lang.NullPointerException} whose message is the
+ * name of the argument that was null (bnb4j's rule, {@code Objects.requireNonNull(x, "x")}); the one exception is
+ * {@link io.github.bnb4j.optim.ParamOverride}'s constructor, where a null component means "not set".
+ *
+ * <p>Threads: an {@link io.github.bnb4j.optim.Optimizer}'s methods are mutually exclusive (see its class comment);
+ * {@link io.github.bnb4j.optim.GlobalOptimManager} is thread-safe; builders, {@link io.github.bnb4j.optim.ParamState}
+ * and {@link io.github.bnb4j.optim.state.OptimizerStateDict} are not (use each from one thread).
+ *
  * <p>Decisions where upstream's behaviour is a quirk or undefined:
  * <ul>
  * <li>Adam's weight decay is decoupled in every class, as upstream (so Adam with weight decay is AdamW).</li>

@@ -11,13 +11,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
+import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.functional.optim.StateBits;
 import io.github.bnb4j.optim.state.OptimizerStateDict;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Checkpoints: save → load → save gives identical bytes; resuming gives exactly the parameters of an
@@ -277,6 +281,116 @@ abstract class CheckpointConformance {
                 .addFloats("w", new long[] {2}, new float[2]).write(plain);
         try (Adam adam = Adam.builder().params(params(DType.F32).get(0)).manager(manager).build()) {
             assertRefused(plain, adam, "format", StateDictKeys.FORMAT_NAME, "'pt'");
+        }
+    }
+
+    /** A copy of {@code sd} (CPU tensors copied) with one metadata value or one tensor element replaced. */
+    private static OptimizerStateDict mutated(OptimizerStateDict sd, String key, String value, String tensor,
+            int index, float element) {
+        Map<String, String> meta = new LinkedHashMap<>(sd.metadata());
+        if (key != null) {
+            meta.put(key, value);
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        sd.tensors().forEach((name, t) -> {
+            Tensor copy = TensorScope.detach(t.to(Device.cpu()));
+            if (name.equals(tensor)) {
+                copy.asByteBuffer().putFloat(index * Float.BYTES, element);
+            }
+            tensors.put(name, copy);
+        });
+        return OptimizerStateDict.of(meta, tensors);
+    }
+
+    /** Loading {@code bad} throws an IAE naming {@code parts}, and the target keeps its state byte for byte. */
+    private void assertRefused(OptimizerStateDict bad, Optimizer target, String... parts) throws IOException {
+        Path before = dir.resolve("before-range.safetensors");
+        Path after = dir.resolve("after-range.safetensors");
+        target.save(before);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(bad));
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), "'" + e.getMessage() + "' should contain '" + part + "'");
+        }
+        target.save(after);
+        assertArrayEquals(Files.readAllBytes(before), Files.readAllBytes(after), "a refused load changed state");
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, -1f})
+    void refusesOutOfRangeStateValues(float bad) throws IOException {
+        List<List<Parameter>> groups = params(DType.F32);
+        List<List<Parameter>> plain = params(DType.F32);
+        try (Optimizer eight = Adam8bit.builder().params(groups.get(0)).params(groups.get(1)).manager(manager)
+                .minEightBitSize(256).percentileClipping(50).build();
+                Optimizer full = Adam32bit.builder().params(plain.get(0)).params(plain.get(1)).manager(manager)
+                        .build()) {
+            train(eight, flat(groups), 0, 3);
+            train(full, flat(plain), 0, 3);
+            String value = Float.toString(bad);
+            try (OptimizerStateDict sd = eight.stateDict()) {
+                for (String field : new String[] {"absmax1", "absmax2", "gnorm"}) {
+                    String name = StateDictKeys.param(0, 0, field);
+                    try (OptimizerStateDict broken = mutated(sd, null, null, name, 7, bad)) {
+                        assertRefused(broken, eight, name, value, "index 7");
+                    }
+                }
+            }
+            try (OptimizerStateDict sd = full.stateDict()) {
+                String v = StateDictKeys.param(0, 1, "state2"); // Adam's second moment: never negative
+                try (OptimizerStateDict broken = mutated(sd, null, null, v, 299, bad)) {
+                    assertRefused(broken, full, v, value, "index 299");
+                }
+                String m = StateDictKeys.param(1, 0, "state1"); // the first moment may be negative, not NaN or Inf
+                try (OptimizerStateDict broken = mutated(sd, null, null, m, 0, bad)) {
+                    if (bad < 0) {
+                        full.loadStateDict(broken);
+                        assertEquals(-1f, full.state(plain.get(1).get(0)).state1().toFloatArray()[0]);
+                    } else {
+                        assertRefused(broken, full, m, value);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "2147483647", "3000000000", "x"})
+    void refusesStepOutOfRange(String step) throws IOException {
+        List<List<Parameter>> groups = params(DType.F32);
+        try (Optimizer adam = Adam8bit.builder().params(groups.get(0)).params(groups.get(1)).manager(manager)
+                .minEightBitSize(256).build()) {
+            train(adam, flat(groups), 0, 2);
+            String key = StateDictKeys.param(0, 0, "step");
+            try (OptimizerStateDict sd = adam.stateDict(); OptimizerStateDict bad = mutated(sd, key, step, null, 0, 0)) {
+                assertRefused(bad, adam, "step", step);
+            }
+        }
+    }
+
+    @Test
+    void theLastStepACounterHoldsIsTakenThenRefused() throws IOException {
+        List<List<Parameter>> groups = params(DType.F32);
+        try (Optimizer adam = Adam32bit.builder().params(groups.get(0)).params(groups.get(1)).manager(manager)
+                .build()) {
+            train(adam, flat(groups), 0, 3);
+            String key = StateDictKeys.param(0, 0, "step");
+            try (OptimizerStateDict sd = adam.stateDict();
+                    OptimizerStateDict last = mutated(sd, key, Integer.toString(Integer.MAX_VALUE - 1), null, 0, 0)) {
+                adam.loadStateDict(last);
+            }
+            Parameter p = groups.get(0).get(0);
+            OptimTesting.setGrad(p, OptimTesting.gaussian(SIZES[0], 9, 0.01));
+            adam.step();
+            assertEquals(Integer.MAX_VALUE, adam.state(p).step());
+            Path before = dir.resolve("full-before.safetensors");
+            Path after = dir.resolve("full-after.safetensors");
+            adam.save(before);
+            float[] value = p.value().toFloatArray();
+            IllegalStateException e = assertThrows(IllegalStateException.class, adam::step);
+            assertTrue(e.getMessage().contains("'p0'") && e.getMessage().contains("2147483647"), e.getMessage());
+            adam.save(after);
+            assertArrayEquals(Files.readAllBytes(before), Files.readAllBytes(after), "a refused step changed state");
+            OptimTesting.assertBitEqual(value, p.value().toFloatArray(), "parameter after a refused step");
         }
     }
 }

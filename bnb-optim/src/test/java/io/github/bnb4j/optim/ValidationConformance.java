@@ -167,7 +167,65 @@ abstract class ValidationConformance extends BackendConformance {
         adam.close();
         adam.close(); // idempotent
         assertMessage(IllegalStateException.class, adam::step, "Adam", "closed");
+        assertMessage(IllegalStateException.class, () -> adam.configFor(a), "Adam", "closed");
+        assertMessage(IllegalStateException.class, adam::zeroGrad, "Adam", "closed");
+        assertMessage(IllegalStateException.class, () -> adam.zeroGrad(true), "Adam", "closed");
+        assertMessage(IllegalStateException.class, () -> adam.state(a), "Adam", "closed");
+        assertMessage(IllegalStateException.class, adam::stateDict, "Adam", "closed");
         assertMessage(IllegalStateException.class, () -> new Adam(List.of(b)), "'b'", "closed");
+    }
+
+    /**
+     * A state tensor of a later kernel batch closed behind the optimizer's back: the step throws before its first
+     * batch, so the earlier batch's parameter, state and step counter are unchanged (issue 13, item 4).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"state1", "state2", "absmax1", "absmax2"})
+    void closedStateOfALaterBatchFailsTheStepBeforeAnyBatch(String field) {
+        for (StateBits bits : StateBits.values()) {
+            if (bits == StateBits.THIRTY_TWO && field.startsWith("absmax")) {
+                continue; // 32-bit state has no absmax
+            }
+            Parameter a = param("a", 300); // F32: the first batch
+            Parameter b = OptimTesting.param("b", OptimTesting.gaussian(300, 3, 0.1), DType.BF16, device());
+            try (Optimizer adam = OptimizerCase.ADAMW.create(List.of(a, b), bits, new GlobalOptimManager())) {
+                OptimTesting.setGrad(a, OptimTesting.gaussian(300, 1, 0.01));
+                OptimTesting.setGrad(b, OptimTesting.gaussian(300, 2, 0.01));
+                adam.step();
+                ParamState sa = adam.state(a);
+                Supplier<byte[][]> snapshot = () -> new byte[][] {
+                    bytes(a.value()), bytes(sa.state1()), bytes(sa.state2()),
+                    sa.absmax1() == null ? new byte[0] : bytes(sa.absmax1())};
+                byte[][] before = snapshot.get();
+                ParamState sb = adam.state(b);
+                Tensor victim = switch (field) {
+                    case "state1" -> sb.state1();
+                    case "state2" -> sb.state2();
+                    case "absmax1" -> sb.absmax1();
+                    default -> sb.absmax2();
+                };
+                victim.close();
+                assertMessage(IllegalStateException.class, adam::step, field, "'b'", "closed");
+                byte[][] after = snapshot.get();
+                for (int i = 0; i < before.length; i++) {
+                    assertArrayEquals(before[i], after[i], bits + " " + field + ": tensor " + i + " of 'a' changed");
+                }
+                assertTrue(sa.step() == 1 && sb.step() == 1, "step counters changed by a failed step");
+            }
+        }
+    }
+
+    @Test
+    void nullArgumentsAreNamed() {
+        Parameter a = param("a", 8);
+        try (Adam adam = new Adam(List.of(a))) {
+            assertMessage(NullPointerException.class, () -> adam.state(null), "param");
+            assertMessage(NullPointerException.class, () -> adam.configFor(null), "param");
+            assertMessage(NullPointerException.class, () -> adam.step(null), "closure");
+            assertMessage(NullPointerException.class, () -> adam.loadStateDict(null), "checkpoint");
+            assertMessage(NullPointerException.class, () -> adam.save(null), "file");
+            assertMessage(NullPointerException.class, () -> adam.load(null), "file");
+        }
     }
 
     @Test

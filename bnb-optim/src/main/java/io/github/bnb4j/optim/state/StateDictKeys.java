@@ -1,5 +1,7 @@
 package io.github.bnb4j.optim.state;
 
+import java.util.Objects;
+
 /**
  * The names used in an {@link OptimizerStateDict}: metadata keys (all values are strings) and tensor names.
  *
@@ -45,11 +47,13 @@ public final class StateDictKeys {
 
     /** {@code group.<g>.<field>}. */
     public static String group(int group, String field) {
+        Objects.requireNonNull(field, "field");
         return "group." + group + "." + field;
     }
 
     /** {@code param.<g>.<i>.<field>}. */
     public static String param(int group, int index, String field) {
+        Objects.requireNonNull(field, "field");
         return "param." + group + "." + index + "." + field;
     }
 }

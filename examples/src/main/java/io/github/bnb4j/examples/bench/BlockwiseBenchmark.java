@@ -1,5 +1,7 @@
 package io.github.bnb4j.examples.bench;
 
+import java.util.Optional;
+
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
@@ -10,7 +12,8 @@ import io.github.bnb4j.core.functional.BlockwiseOptions;
 import io.github.bnb4j.core.functional.Quantized;
 
 /**
- * Blockwise 8-bit quantize and dequantize throughput on cuda:0, one JSON line per (dtype, blocksize):
+ * Blockwise 8-bit quantize and dequantize throughput on cuda:0 (without a GPU it says so and ends), one JSON line
+ * per (dtype, blocksize):
  * {@code {"kind":"blockwise","dtype":..,"n":..,"blocksize":..,"quant_ms":..,"dequant_ms":..,"quant_gbs":..,
  * "dequant_gbs":..}}. Bytes counted: input read plus output written (codes, absmax / values).
  * Arguments: [log2 n] (default 28).
@@ -21,7 +24,11 @@ public final class BlockwiseBenchmark {
 
     public static void main(String[] args) {
         long n = 1L << (args.length > 0 ? Integer.parseInt(args[0]) : 28);
-        Device gpu = Device.cuda(0);
+        Optional<Device> cuda = BenchmarkGpu.cudaOrExplain("BlockwiseBenchmark");
+        if (cuda.isEmpty()) {
+            return;
+        }
+        Device gpu = cuda.get();
         DeviceTimer timer = new DeviceTimer(gpu, 10, 5);
         for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             try (Tensor input = RandomTensors.gaussian(n, dtype, gpu, 1)) {

@@ -2,6 +2,7 @@ package io.github.bnb4j.examples.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 import io.github.bnb4j.core.DType;
@@ -18,7 +19,7 @@ import io.github.bnb4j.optim.PagedAdamW8bit;
 import io.github.bnb4j.optim.ParamState;
 
 /**
- * Optimizer step time on cuda:0, one JSON line per (case, dtype, optimizer):
+ * Optimizer step time on cuda:0 (without a GPU it says so and ends), one JSON line per (case, dtype, optimizer):
  * {@code {"kind":"optim","case":..,"dtype":..,"optimizer":..,"params":..,"tensors":..,"step_ms":..,
  * "state_bytes_per_param":..,"gparams_per_s":..,"device_state_bytes_per_param":..}}.
  * Cases: one tensor of 2^30 elements ({@code single_2^30}) and the GPT-2-medium parameter set
@@ -31,7 +32,11 @@ public final class OptimizerBenchmark {
     }
 
     public static void main(String[] args) {
-        Device gpu = Device.cuda(0);
+        Optional<Device> cuda = BenchmarkGpu.cudaOrExplain("OptimizerBenchmark");
+        if (cuda.isEmpty()) {
+            return;
+        }
+        Device gpu = cuda.get();
         List<Function<List<Parameter>, Optimizer>> optimizers = List.of(Adam8bit::new, AdamW8bit::new,
                 Lion8bit::new, Adam32bit::new, PagedAdamW8bit::new);
         for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
