@@ -196,4 +196,7 @@ BNB_API bnb_status bnb_cuda_optimizer_step(int32_t optimizer, int32_t param_dtyp
 }
 #endif
 
+/* Family headers. */
+#include "bnb/gemm.h"
+
 #endif /* BNB_BNB_H */

@@ -7,6 +7,8 @@ import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.nativelib.BnbC;
 import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.nativelib.cublas.CublasLt;
+import io.github.bnb4j.nativelib.cublas.LtGemm;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -59,6 +61,26 @@ final class NativeKernels {
                 ? BnbC.bnb_cpu_add_offset_f32(f32(x), f32(out), f32(offset), x.numel())
                 : BnbC.bnb_cuda_add_offset_f32(f32(x), f32(out), f32(offset), x.numel(), stream(d));
         NativeStatus.check(status, "addOffset on " + d);
+    }
+
+    /** The row-major GEMM of {@link Gemm}; arguments checked there. bias may be null. */
+    static void gemm(DType dtype, boolean ta, boolean tb, long m, long n, long k, long lda, long ldb, float alpha,
+                     float beta, Tensor a, Tensor b, Tensor bias, Tensor out) {
+        Device d = a.device();
+        if (d.isCpu()) {
+            try (BnbC.bnb_gemm_desc desc = new BnbC.bnb_gemm_desc()) {
+                desc.dtype(dtype.code()).trans_a(ta ? 1 : 0).trans_b(tb ? 1 : 0).M(m).N(n).K(k).lda(lda).ldb(ldb)
+                        .ldo(n).alpha(alpha).beta(beta);
+                NativeStatus.check(BnbC.bnb_cpu_gemm(desc, a.pointer(), b.pointer(),
+                        bias == null ? null : bias.pointer(), out.pointer()), "gemm on " + d);
+            }
+            return;
+        }
+        Pointer stream = stream(d);
+        long biasAddress = bias == null ? 0 : bias.address();
+        long align = a.address() | b.address() | out.address() | biasAddress | 256;
+        LtGemm g = new LtGemm(dtype.code(), ta, tb, m, n, k, lda, ldb, n, bias != null, (int) Long.lowestOneBit(align));
+        CublasLt.matmul(d.index(), stream, g, alpha, beta, a.address(), b.address(), biasAddress, out.address());
     }
 
     private static Pointer stream(Device d) {

@@ -13,11 +13,12 @@ import org.bytedeco.javacpp.tools.InfoMapper;
  */
 @Properties(
         target = "io.github.bnb4j.nativelib.BnbC",
-        value = @Platform(include = "bnb/bnb.h", link = "bnb_cpu"))
+        value = @Platform(include = {"bnb/bnb.h", "bnb/gemm.h"}, link = "bnb_cpu"))
 public class BnbPresets implements InfoMapper {
     @Override
     public void map(InfoMap infoMap) {
         infoMap.put(new Info("BNB_API").cppTypes().annotations())
-                .put(new Info("BNB_BNB_H").skip());
+                .put(new Info("BNB_BNB_H").skip())
+                .put(new Info("BNB_GEMM_H").skip());
     }
 }
