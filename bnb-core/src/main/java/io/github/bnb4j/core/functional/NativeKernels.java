@@ -9,6 +9,7 @@ import io.github.bnb4j.nativelib.BnbC;
 import io.github.bnb4j.nativelib.NativeStatus;
 import io.github.bnb4j.nativelib.cublas.CublasLt;
 import io.github.bnb4j.nativelib.cublas.LtGemm;
+import io.github.bnb4j.nativelib.cublas.LtType;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -79,7 +80,7 @@ final class NativeKernels {
         Pointer stream = stream(d);
         long biasAddress = bias == null ? 0 : bias.address();
         long align = a.address() | b.address() | out.address() | biasAddress | 256;
-        LtGemm g = new LtGemm(dtype.code(), ta, tb, m, n, k, lda, ldb, n, bias != null, (int) Long.lowestOneBit(align));
+        LtGemm g = new LtGemm(LtType.valueOf(dtype.name()), ta, tb, m, n, k, lda, ldb, n, bias != null, (int) Long.lowestOneBit(align));
         CublasLt.matmul(d.index(), stream, g, alpha, beta, a.address(), b.address(), biasAddress, out.address());
     }
 

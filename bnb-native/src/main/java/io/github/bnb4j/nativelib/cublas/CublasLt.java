@@ -59,7 +59,7 @@ public final class CublasLt {
 
     /**
      * Runs one GEMM on {@code stream}. Addresses are device addresses on {@code device}; {@code bias} is 0
-     * unless {@code gemm.bias()}.
+     * unless {@code gemm.bias()}. For {@link LtType#I8_I32} alpha and beta are taken as integers.
      *
      * @throws BnbException           if cuBLASLt is missing or a call fails
      * @throws UnsupportedOperationException if cuBLASLt has no algorithm for the shape and alignment

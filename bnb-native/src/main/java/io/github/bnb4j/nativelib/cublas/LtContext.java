@@ -10,6 +10,7 @@ import io.github.bnb4j.nativelib.NativeStatus;
 import org.bytedeco.cuda.cublas.cublasLtContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -22,8 +23,10 @@ final class LtContext implements AutoCloseable {
     private final cublasLtContext handle = new cublasLtContext();
     private final Pointer workspace;
     private final Map<LtGemm, LtPlan> plans = new HashMap<>();
-    private final FloatPointer alpha = new FloatPointer(1);
-    private final FloatPointer beta = new FloatPointer(1);
+    private final FloatPointer alphaF32 = new FloatPointer(1);
+    private final FloatPointer betaF32 = new FloatPointer(1);
+    private final IntPointer alphaI32 = new IntPointer(1);
+    private final IntPointer betaI32 = new IntPointer(1);
 
     LtContext(int device) {
         this.device = device;
@@ -48,8 +51,10 @@ final class LtContext implements AutoCloseable {
         if (g.bias()) {
             plan.setBias(bias);
         }
-        alpha.put(alphaValue);
-        beta.put(betaValue);
+        // the scale type: f32 for floating point GEMMs, int32 for int8 (alpha and beta are then integers)
+        boolean integer = g.type() == LtType.I8_I32;
+        Pointer alpha = integer ? alphaI32.put((int) alphaValue) : alphaF32.put(alphaValue);
+        Pointer beta = integer ? betaI32.put((int) betaValue) : betaF32.put(betaValue);
         Pointer d = at(out);
         CublasLt.check(cublasLtMatmul(handle, plan.desc, alpha, at(b), plan.layoutB, at(a), plan.layoutA, beta, d,
                 plan.layoutOut, d, plan.layoutOut, plan.algo, workspace, plan.workspaceBytes,

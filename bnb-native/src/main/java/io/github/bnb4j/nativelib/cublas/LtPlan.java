@@ -1,11 +1,7 @@
 package io.github.bnb4j.nativelib.cublas;
 
 import static org.bytedeco.cuda.global.cublas.*;
-import static org.bytedeco.cuda.global.cudart.CUDA_R_16BF;
-import static org.bytedeco.cuda.global.cudart.CUDA_R_16F;
-import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 
-import io.github.bnb4j.nativelib.BnbC;
 import org.bytedeco.cuda.cublas.cublasLtContext;
 import org.bytedeco.cuda.cublas.cublasLtMatmulAlgo_t;
 import org.bytedeco.cuda.cublas.cublasLtMatmulDescOpaque_t;
@@ -31,9 +27,9 @@ final class LtPlan implements AutoCloseable {
     final long workspaceBytes;
 
     LtPlan(cublasLtContext handle, LtGemm g, long workspaceLimit) {
-        int type = cudaType(g.dtype());
+        LtType t = g.type();
         PointerPointer<Pointer> made = new PointerPointer<>(1);
-        CublasLt.check(cublasLtMatmulDescCreate(made, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+        CublasLt.check(cublasLtMatmulDescCreate(made, t.compute, t.scale), "cublasLtMatmulDescCreate");
         desc = new cublasLtMatmulDescOpaque_t(made.get(0));
         // cuBLASLt's first operand is op(B)ᵀ: B stored [n, k] (transB) is column-major [k, n], transposed.
         setDesc(CUBLASLT_MATMUL_DESC_TRANSA, g.transB() ? CUBLAS_OP_T : CUBLAS_OP_N);
@@ -41,9 +37,9 @@ final class LtPlan implements AutoCloseable {
         if (g.bias()) {
             setDesc(CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_BIAS);
         }
-        layoutB = layout(made, type, g.transB() ? g.k() : g.n(), g.transB() ? g.n() : g.k(), g.ldb());
-        layoutA = layout(made, type, g.transA() ? g.m() : g.k(), g.transA() ? g.k() : g.m(), g.lda());
-        layoutOut = layout(made, type, g.n(), g.m(), g.ldo());
+        layoutB = layout(made, t.operand, g.transB() ? g.k() : g.n(), g.transB() ? g.n() : g.k(), g.ldb());
+        layoutA = layout(made, t.operand, g.transA() ? g.m() : g.k(), g.transA() ? g.k() : g.m(), g.lda());
+        layoutOut = layout(made, t.output, g.n(), g.m(), g.ldo());
         CublasLt.check(cublasLtMatmulPreferenceCreate(made), "cublasLtMatmulPreferenceCreate");
         cublasLtMatmulPreferenceOpaque_t preference = new cublasLtMatmulPreferenceOpaque_t(made.get(0));
         try (LongPointer limit = new LongPointer(1).put(workspaceLimit);
@@ -92,16 +88,6 @@ final class LtPlan implements AutoCloseable {
         return new cublasLtMatrixLayoutOpaque_t(made.get(0));
     }
 
-    private static int cudaType(int dtype) {
-        if (dtype == BnbC.BNB_F32) {
-            return CUDA_R_32F;
-        } else if (dtype == BnbC.BNB_F16) {
-            return CUDA_R_16F;
-        } else if (dtype == BnbC.BNB_BF16) {
-            return CUDA_R_16BF;
-        }
-        throw new IllegalArgumentException("dtype code must be F32, F16 or BF16, got " + dtype);
-    }
 
     @Override
     public void close() {
