@@ -23,6 +23,10 @@
  *   bnb/runtime.h  library version and errors, CUDA driver probe, CUDA plugin, memory, streams, events
  *   bnb/quant.h    8-bit blockwise quantization, centring of nested absmax
  *   bnb/optim.h    optimizer steps
+ *   bnb/gemm.h     dense GEMM on the host (CUDA goes through cuBLASLt from Java)
+ *   bnb/fourbit.h  NF4/FP4 quantization and the 4-bit GEMV
+ *   bnb/quantiles.h  quantile estimation
+ *   bnb/int8.h     LLM.int8(): row-wise int8 quantization, outliers, int32 product dequantization
  * A new family (4-bit, int8, nn) plugs in like bnb/quant.h:
  *   1. csrc/include/bnb/<family>.h with its own include guard, #include "bnb/types.h" and extern "C";
  *   2. an #include line at the end of the list below;
@@ -38,5 +42,9 @@
 #include "bnb/runtime.h"
 #include "bnb/quant.h"
 #include "bnb/optim.h"
+#include "bnb/gemm.h"
+#include "bnb/fourbit.h"
+#include "bnb/quantiles.h"
+#include "bnb/int8.h"
 
 #endif /* BNB_BNB_H */

@@ -1,0 +1,80 @@
+package io.github.bnb4j.nativelib.cublas;
+
+import static org.bytedeco.cuda.global.cublas.*;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.github.bnb4j.nativelib.internal.BnbC;
+import io.github.bnb4j.nativelib.internal.NativeStatus;
+import org.bytedeco.cuda.cublas.cublasLtContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/** One thread's cuBLASLt handle, workspace and plans on one device. Not thread-safe: see {@link CublasLt}. */
+final class LtContext implements AutoCloseable {
+    /** cuBLAS's own recommendation for Hopper; the heuristic picks algorithms that fit. */
+    private static final long WORKSPACE_BYTES = 32L << 20;
+
+    private final int device;
+    private final cublasLtContext handle = new cublasLtContext();
+    private final Pointer workspace;
+    private final Map<LtGemm, LtPlan> plans = new HashMap<>();
+    private final FloatPointer alphaF32 = new FloatPointer(1);
+    private final FloatPointer betaF32 = new FloatPointer(1);
+    private final IntPointer alphaI32 = new IntPointer(1);
+    private final IntPointer betaI32 = new IntPointer(1);
+
+    LtContext(int device) {
+        this.device = device;
+        NativeStatus.check(BnbC.bnb_cuda_set_device(device), "selecting cuda:" + device + " for cuBLASLt");
+        CublasLt.check(cublasLtCreate(handle), "cublasLtCreate");
+        PointerPointer<Pointer> out = new PointerPointer<>(1);
+        int status = BnbC.bnb_cuda_malloc(device, WORKSPACE_BYTES, out);
+        if (status != BnbC.BNB_OK) {
+            cublasLtDestroy(handle);
+            NativeStatus.check(status, "allocating the cuBLASLt workspace on cuda:" + device);
+        }
+        workspace = out.get(0);
+    }
+
+    void matmul(Pointer callerStream, LtGemm g, float alphaValue, float betaValue, long a, long b, long bias,
+                long out) {
+        LtPlan plan = plans.get(g);
+        if (plan == null) {
+            plan = new LtPlan(handle, g, WORKSPACE_BYTES);
+            plans.put(g, plan);
+        }
+        if (g.bias()) {
+            plan.setBias(bias);
+        }
+        // the scale type: f32 for floating point GEMMs, int32 for int8 (alpha and beta are then integers)
+        boolean integer = g.type() == LtType.I8_I32;
+        Pointer alpha = integer ? alphaI32.put((int) alphaValue) : alphaF32.put(alphaValue);
+        Pointer beta = integer ? betaI32.put((int) betaValue) : betaF32.put(betaValue);
+        Pointer d = at(out);
+        CublasLt.check(cublasLtMatmul(handle, plan.desc, alpha, at(b), plan.layoutB, at(a), plan.layoutA, beta, d,
+                plan.layoutOut, d, plan.layoutOut, plan.algo, workspace, plan.workspaceBytes,
+                new CUstream_st(callerStream)), "cublasLtMatmul " + g);
+    }
+
+    /** A pointer object holding {@code target}; owns nothing. */
+    private static Pointer at(long target) {
+        return new Pointer() {
+            {
+                this.address = target;
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        plans.values().forEach(LtPlan::close);
+        plans.clear();
+        cublasLtDestroy(handle);
+        BnbC.bnb_cuda_free(device, workspace);
+    }
+}
