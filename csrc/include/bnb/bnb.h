@@ -196,4 +196,6 @@ BNB_API bnb_status bnb_cuda_optimizer_step(int32_t optimizer, int32_t param_dtyp
 }
 #endif
 
+#include "bnb/fourbit.h"
+
 #endif /* BNB_BNB_H */
