@@ -5,8 +5,10 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "bnb/bnb.h"
