@@ -76,6 +76,7 @@ if [ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null; then
   log "== PyTorch fused Adam, same GPU, same session"
   python3 "$here/bench/torch_fused_adam.py" 2> "$work/torch.err" | tee -a "$work/bench.jsonl"
 fi
+grep -h '^{"kind"' "$work"/bnb_*bench.txt 2>/dev/null >> "$work/bench.jsonl"  # JSON lines of the C++ benchmarks
 cp "$work/summary.txt" "$work/bench.jsonl" "$out/"
 tar czf "$out/results.tgz" -C "$work" .
 echo "results in $out"

@@ -47,4 +47,5 @@
 #include "bnb/quantiles.h"
 #include "bnb/int8.h"
 
+
 #endif /* BNB_BNB_H */

@@ -56,7 +56,29 @@
     X(bnb_cuda_optimizer_step,                                                                                 \
       (int32_t optimizer, int32_t param_dtype, int32_t state_bits, const bnb_optim_tensors* tensors,           \
        const float* qmap1, const float* qmap2, const bnb_optim_hparams* hparams, void* stream),                \
-      (optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams, stream))
+      (optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams, stream))                            \
+    /* bnb/fourbit.h */                                                                                        \
+    X(bnb_cuda_quantize_4bit,                                                                                  \
+      (int32_t dtype, int32_t quant_type, const void* A, float* absmax, uint8_t* packed, int64_t blocksize,    \
+       int64_t n, void* stream),                                                                               \
+      (dtype, quant_type, A, absmax, packed, blocksize, n, stream))                                            \
+    X(bnb_cuda_dequantize_4bit,                                                                                \
+      (int32_t dtype, int32_t quant_type, const uint8_t* packed, const float* absmax, void* out,               \
+       int64_t blocksize, int64_t n, void* stream),                                                            \
+      (dtype, quant_type, packed, absmax, out, blocksize, n, stream))                                          \
+    X(bnb_cuda_dequantize_4bit_nested,                                                                         \
+      (int32_t dtype, int32_t quant_type, const uint8_t* packed, const bnb_4bit_nested_absmax* absmax,         \
+       void* out, int64_t blocksize, int64_t n, void* stream),                                                 \
+      (dtype, quant_type, packed, absmax, out, blocksize, n, stream))                                          \
+    X(bnb_cuda_gemv_4bit,                                                                                      \
+      (int32_t dtype, int32_t quant_type, const void* A, const uint8_t* packed, const float* absmax,           \
+       const void* bias, void* out, int64_t m, int64_t n, int64_t k, int64_t blocksize, void* stream),         \
+      (dtype, quant_type, A, packed, absmax, bias, out, m, n, k, blocksize, stream))                           \
+    X(bnb_cuda_gemv_4bit_nested,                                                                               \
+      (int32_t dtype, int32_t quant_type, const void* A, const uint8_t* packed,                                \
+       const bnb_4bit_nested_absmax* absmax, const void* bias, void* out, int64_t m, int64_t n, int64_t k,     \
+       int64_t blocksize, void* stream),                                                                       \
+      (dtype, quant_type, A, packed, absmax, bias, out, m, n, k, blocksize, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
