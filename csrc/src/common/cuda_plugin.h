@@ -56,7 +56,11 @@
     X(bnb_cuda_optimizer_step,                                                                                 \
       (int32_t optimizer, int32_t param_dtype, int32_t state_bits, const bnb_optim_tensors* tensors,           \
        const float* qmap1, const float* qmap2, const bnb_optim_hparams* hparams, void* stream),                \
-      (optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams, stream))
+      (optimizer, param_dtype, state_bits, tensors, qmap1, qmap2, hparams, stream))                          \
+    /* bnb/quantiles.h */                                                                                      \
+    X(bnb_cuda_estimate_quantiles,                                                                             \
+      (int32_t dtype, const void* A, float* out, float offset, int32_t num_quantiles, int64_t n, void* stream), \
+      (dtype, A, out, offset, num_quantiles, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
