@@ -64,7 +64,9 @@ if [ "${BNB_CPU_TESTS:-1}" = 1 ]; then
 fi
 
 log "== benchmarks"
-benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark io.github.bnb4j.examples.bench.OptimizerBenchmark}
+benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark io.github.bnb4j.examples.bench.OptimizerBenchmark io.github.bnb4j.examples.bench.QuantilesBenchmark}
+# torch.sort of the quantile benchmark's tensors, joined into its lines (QuantilesBenchmark reads TORCH_SORT_JSONL)
+[ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null && python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" && export TORCH_SORT_JSONL="$work/torch_sort.jsonl"
 : > "$work/bench.jsonl"
 for b in $benches; do
   "$java" -Xmx32g -cp "$cp_lib" $b 2> "$work/bench-$(basename "${b//./_}").err" | tee -a "$work/bench.jsonl"
