@@ -1,8 +1,7 @@
 package io.github.bnb4j.core;
 
+import io.github.bnb4j.core.internal.NativeRuntime;
 import io.github.bnb4j.nativelib.Bnb;
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
 
 /** Makes a device current on the calling thread before work is queued on it. */
 final class CudaContext {
@@ -26,7 +25,7 @@ final class CudaContext {
         if (device.index() >= count) {
             throw new IllegalArgumentException("device must be cuda:0 .. cuda:" + (count - 1) + ", got " + device);
         }
-        NativeStatus.check(BnbC.bnb_cuda_set_device(device.index()), "selecting " + device);
+        NativeRuntime.setDevice(device);
         current[0] = device.index();
     }
 }

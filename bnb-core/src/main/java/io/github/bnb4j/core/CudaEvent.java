@@ -2,8 +2,7 @@ package io.github.bnb4j.core;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.core.internal.NativeRuntime;
 import org.bytedeco.javacpp.Pointer;
 
 /** A CUDA event, for timing device work: {@code elapsedMs(start, end)} after recording both. */
@@ -27,9 +26,7 @@ public final class CudaEvent implements AutoCloseable {
             throw new IllegalArgumentException("device must be a CUDA device, got " + device);
         }
         CudaContext.use(device);
-        Pointer p = new Pointer();
-        NativeStatus.check(BnbC.bnb_cuda_event_create(p), "creating an event on " + device);
-        return new CudaEvent(p, device);
+        return new CudaEvent(NativeRuntime.createEvent(device), device);
     }
 
     /** Records the event on the device's current stream. */
@@ -40,7 +37,7 @@ public final class CudaEvent implements AutoCloseable {
     /** Records the event on {@code stream}. */
     public void record(CudaStream stream) {
         checkOpen();
-        NativeStatus.check(BnbC.bnb_cuda_event_record(handle, stream.pointer()), "recording an event");
+        NativeRuntime.recordEvent(handle, stream.pointer());
     }
 
     /**
@@ -51,9 +48,7 @@ public final class CudaEvent implements AutoCloseable {
     public static float elapsedMs(CudaEvent start, CudaEvent end) {
         start.checkOpen();
         end.checkOpen();
-        float[] ms = new float[1];
-        NativeStatus.check(BnbC.bnb_cuda_event_elapsed(start.handle, end.handle, ms), "reading event times");
-        return ms[0];
+        return NativeRuntime.elapsedMs(start.handle, end.handle);
     }
 
     private void checkOpen() {
@@ -66,7 +61,7 @@ public final class CudaEvent implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            NativeStatus.check(BnbC.bnb_cuda_event_destroy(handle), "destroying an event");
+            NativeRuntime.destroyEvent(handle);
         }
     }
 }

@@ -4,8 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.core.internal.NativeRuntime;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -37,9 +36,7 @@ public final class CudaStream implements AutoCloseable {
     public static CudaStream create(Device device) {
         requireCuda(device);
         CudaContext.use(device);
-        Pointer p = new Pointer();
-        NativeStatus.check(BnbC.bnb_cuda_stream_create(device.index(), p), "creating a stream on " + device);
-        return new CudaStream(p, device, true);
+        return new CudaStream(NativeRuntime.createStream(device), device, true);
     }
 
     /**
@@ -110,7 +107,7 @@ public final class CudaStream implements AutoCloseable {
     public void synchronize() {
         checkOpen();
         CudaContext.use(device);
-        NativeStatus.check(BnbC.bnb_cuda_stream_synchronize(pointer()), "synchronizing a stream on " + device);
+        NativeRuntime.synchronize(pointer(), device);
     }
 
     /** The device. */
@@ -139,7 +136,7 @@ public final class CudaStream implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true) && owned) {
-            NativeStatus.check(BnbC.bnb_cuda_stream_destroy(handle), "destroying a stream on " + device);
+            NativeRuntime.destroyStream(handle, device);
         }
     }
 

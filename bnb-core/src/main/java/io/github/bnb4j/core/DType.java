@@ -1,6 +1,6 @@
 package io.github.bnb4j.core;
 
-import io.github.bnb4j.nativelib.BnbC;
+import io.github.bnb4j.core.internal.NativeRuntime;
 
 /**
  * Element type of a {@link Tensor}. The ordinal-independent {@link #code()} is the C API's
@@ -8,19 +8,19 @@ import io.github.bnb4j.nativelib.BnbC;
  */
 public enum DType {
     /** IEEE 754 binary32. */
-    F32(BnbC.BNB_F32, 4, "F32", true),
+    F32(NativeRuntime.DTYPE_F32, 4, "F32", true),
     /** IEEE 754 binary16, held on the Java side as {@code short} bit patterns. */
-    F16(BnbC.BNB_F16, 2, "F16", true),
+    F16(NativeRuntime.DTYPE_F16, 2, "F16", true),
     /** bfloat16 (the upper half of a binary32), held on the Java side as {@code short} bit patterns. */
-    BF16(BnbC.BNB_BF16, 2, "BF16", true),
+    BF16(NativeRuntime.DTYPE_BF16, 2, "BF16", true),
     /** Unsigned byte. */
-    U8(BnbC.BNB_U8, 1, "U8", false),
+    U8(NativeRuntime.DTYPE_U8, 1, "U8", false),
     /** Signed byte. */
-    I8(BnbC.BNB_I8, 1, "I8", false),
+    I8(NativeRuntime.DTYPE_I8, 1, "I8", false),
     /** 32-bit signed integer. */
-    I32(BnbC.BNB_I32, 4, "I32", false),
+    I32(NativeRuntime.DTYPE_I32, 4, "I32", false),
     /** 64-bit signed integer. */
-    I64(BnbC.BNB_I64, 8, "I64", false);
+    I64(NativeRuntime.DTYPE_I64, 8, "I64", false);
 
     private final int code;
     private final int byteSize;

@@ -1,7 +1,6 @@
 package io.github.bnb4j.core;
 
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.core.internal.NativeRuntime;
 
 /**
  * Free and total memory of a CUDA device, as the driver reports them.
@@ -21,9 +20,6 @@ public record DeviceMemory(long freeBytes, long totalBytes) {
             throw new IllegalArgumentException("device must be a CUDA device, got " + device);
         }
         CudaContext.use(device);
-        long[] free = new long[1];
-        long[] total = new long[1];
-        NativeStatus.check(BnbC.bnb_cuda_mem_get_info(device.index(), free, total), "reading memory of " + device);
-        return new DeviceMemory(free[0], total[0]);
+        return NativeRuntime.memoryInfo(device);
     }
 }

@@ -7,8 +7,8 @@ import io.github.bnb4j.core.functional.Blocksize;
 import io.github.bnb4j.core.functional.Blockwise;
 import io.github.bnb4j.core.functional.BlockwiseOptions;
 import io.github.bnb4j.core.functional.Quantized;
+import io.github.bnb4j.core.internal.NativeRuntime;
 import io.github.bnb4j.nativelib.Bnb;
-import io.github.bnb4j.nativelib.BnbC;
 import io.github.bnb4j.nativelib.LoadReport;
 
 /**
@@ -60,18 +60,8 @@ public final class Diagnostics {
     }
 
     private static String cudaRuntime() {
-        int[] built = new int[1];
-        int[] runtime = new int[1];
-        byte[] archs = new byte[128];
-        if (BnbC.bnb_cuda_backend_info(built, runtime, archs, archs.length) != BnbC.BNB_OK) {
-            return "";
-        }
-        int len = 0;
-        while (len < archs.length && archs[len] != 0) {
-            len++;
-        }
-        return "(built with CUDA " + built[0] / 1000 + "." + (built[0] % 1000) / 10 + ", runtime "
-                + runtime[0] / 1000 + "." + (runtime[0] % 1000) / 10 + ", sm " + new String(archs, 0, len) + ")";
+        String info = NativeRuntime.cudaBackendInfo();
+        return info.isEmpty() ? "" : "(" + info + ")";
     }
 
     /** Quantizes and dequantizes random values; the error must be within upstream's bound. */
@@ -103,7 +93,7 @@ public final class Diagnostics {
 
     private static String version() {
         String v = Diagnostics.class.getPackage().getImplementationVersion();
-        return v != null ? v : BnbC.bnb_version().getString();
+        return v != null ? v : NativeRuntime.version();
     }
 
     private static String center(String title) {

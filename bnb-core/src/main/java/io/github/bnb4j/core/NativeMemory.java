@@ -2,9 +2,7 @@ package io.github.bnb4j.core;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
-import io.github.bnb4j.nativelib.OutOfDeviceMemoryException;
+import io.github.bnb4j.core.internal.NativeRuntime;
 import org.bytedeco.javacpp.Pointer;
 
 /** One native allocation, released exactly once. */
@@ -37,15 +35,10 @@ final class NativeMemory {
             }
             case DEVICE -> {
                 CudaContext.use(device);
-                int status = BnbC.bnb_cuda_malloc(device.index(), bytes, p);
-                if (status == BnbC.BNB_ERR_OUT_OF_MEMORY) {
-                    throw new OutOfDeviceMemoryException("allocating on " + device, NativeStatus.lastError(), bytes,
-                            freeBytes(device));
-                }
-                NativeStatus.check(status, "allocating " + bytes + " bytes on " + device);
+                p = NativeRuntime.mallocDevice(device, bytes);
             }
-            case PINNED -> NativeStatus.check(BnbC.bnb_cuda_malloc_host(bytes, p), "allocating pinned memory");
-            case MANAGED -> NativeStatus.check(BnbC.bnb_cuda_malloc_managed(bytes, p), "allocating managed memory");
+            case PINNED -> p = NativeRuntime.mallocPinned(bytes);
+            case MANAGED -> p = NativeRuntime.mallocManaged(bytes);
             case FOREIGN -> throw new IllegalArgumentException("kind must be an owning kind, got FOREIGN");
         }
         return new NativeMemory(p, bytes, kind, device);
@@ -54,12 +47,6 @@ final class NativeMemory {
     /** A view of memory someone else owns. */
     static NativeMemory foreign(long address, long bytes, Device device) {
         return new NativeMemory(Pointers.at(address), bytes, MemoryKind.FOREIGN, device);
-    }
-
-    private static long freeBytes(Device device) {
-        long[] free = new long[1];
-        long[] total = new long[1];
-        return BnbC.bnb_cuda_mem_get_info(device.index(), free, total) == BnbC.BNB_OK ? free[0] : -1;
     }
 
     Pointer pointer() {
@@ -89,9 +76,9 @@ final class NativeMemory {
         }
         switch (kind) {
             case HOST -> Pointer.free(pointer);
-            case DEVICE -> NativeStatus.check(BnbC.bnb_cuda_free(device.index(), pointer), "freeing device memory");
-            case PINNED -> NativeStatus.check(BnbC.bnb_cuda_free_host(pointer), "freeing pinned memory");
-            case MANAGED -> NativeStatus.check(BnbC.bnb_cuda_free_managed(pointer), "freeing managed memory");
+            case DEVICE -> NativeRuntime.freeDevice(device, pointer);
+            case PINNED -> NativeRuntime.freePinned(pointer);
+            case MANAGED -> NativeRuntime.freeManaged(pointer);
             case FOREIGN -> {
                 // owned elsewhere
             }

@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import io.github.bnb4j.nativelib.Bnb;
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.core.internal.NativeRuntime;
+import io.github.bnb4j.core.internal.NativeRuntime.CopyDirection;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
@@ -264,13 +264,13 @@ public final class Tensor implements AutoCloseable {
             return;
         }
         Device gpu = device.isCuda() ? device : src.device;
-        int kind = src.device.isCpu() ? BnbC.BNB_COPY_HOST_TO_DEVICE
-                : device.isCpu() ? BnbC.BNB_COPY_DEVICE_TO_HOST : BnbC.BNB_COPY_DEVICE_TO_DEVICE;
+        CopyDirection kind = src.device.isCpu() ? CopyDirection.HOST_TO_DEVICE
+                : device.isCpu() ? CopyDirection.DEVICE_TO_HOST : CopyDirection.DEVICE_TO_DEVICE;
         CudaContext.use(gpu);
         CudaStream stream = CudaStream.current(gpu);
-        NativeStatus.check(BnbC.bnb_cuda_memcpy(memory.pointer(), src.memory.pointer(), bytes, kind, stream.pointer()),
+        NativeRuntime.copy(memory.pointer(), src.memory.pointer(), bytes, kind, stream,
                 "copying " + src.device + " -> " + device);
-        if (kind != BnbC.BNB_COPY_DEVICE_TO_DEVICE) {
+        if (kind != CopyDirection.DEVICE_TO_DEVICE) {
             stream.synchronize(); // the host side may be read or freed as soon as we return
         }
     }
@@ -288,10 +288,7 @@ public final class Tensor implements AutoCloseable {
             return false;
         }
         Device gpu = target.isCuda() ? target : device;
-        int[] done = new int[1];
-        NativeStatus.check(BnbC.bnb_cuda_prefetch(memory.pointer(), byteSize(), target.isCuda() ? target.index() : -1,
-                CudaStream.current(gpu).pointer(), done), "prefetching a managed tensor to " + target);
-        return done[0] != 0;
+        return NativeRuntime.prefetch(memory.pointer(), byteSize(), target, CudaStream.current(gpu));
     }
 
     /** Sets every byte to zero. */
@@ -305,8 +302,7 @@ public final class Tensor implements AutoCloseable {
             Pointer.memset(memory.pointer(), 0, bytes);
         } else {
             CudaContext.use(device);
-            NativeStatus.check(BnbC.bnb_cuda_memset(memory.pointer(), 0, bytes,
-                    CudaStream.current(device).pointer()), "zeroing a tensor on " + device);
+            NativeRuntime.zero(memory.pointer(), bytes, device, CudaStream.current(device));
         }
     }
 

@@ -33,12 +33,21 @@ public final class Bnb {
     }
 
     /**
-     * Makes sure the CPU library is loaded.
+     * Makes sure the CPU library is loaded and no setting asks for what cannot be given.
      *
-     * @throws BnbException with status NO_BACKEND and the loader's diagnostics when it is not
+     * @throws BnbException with status NO_BACKEND and the loader's diagnostics when the library is not loaded,
+     *                      or when {@code BNB_CUDA_VERSION} / {@code -Dbnb.cuda.version} names a CUDA build that
+     *                      is not shipped (an explicit request is never answered with the CPU)
      */
     public static void requireNativeLibrary() {
-        LoadReport r = report();
+        requireNativeLibrary(report());
+    }
+
+    /** {@link #requireNativeLibrary()} for a given report. */
+    static void requireNativeLibrary(LoadReport r) {
+        if (r.configurationError().isPresent()) {
+            throw new BnbException(Status.NO_BACKEND, "choosing the native backend", r.configurationError().get());
+        }
         if (r.cpuLibrary().isEmpty()) {
             throw new BnbException(Status.NO_BACKEND, "loading libbnb_cpu",
                     r.failure().orElse("unknown failure") + ". Run `java -jar bnb-core.jar` for diagnostics.");

@@ -14,13 +14,15 @@ import java.util.Optional;
  * @param selection      what {@link BackendSelector} chose and why
  * @param cudaLibrary    file the CUDA backend was loaded from, empty when none
  * @param failure        why the CPU library or the chosen CUDA backend could not be loaded, if so
+ * @param configurationError a setting that cannot be honoured (a {@code BNB_CUDA_VERSION} naming no shipped
+ *                       build): then no backend is usable, and {@link Bnb#requireNativeLibrary()} throws it
  */
 public record LoadReport(Optional<String> cpuLibrary, Optional<CudaVersion> driverVersion, List<GpuInfo> gpus,
         List<CudaVersion> shippedBuilds, List<Integer> cudaArchs, Selection selection, Optional<String> cudaLibrary,
-        Optional<String> failure) {
+        Optional<String> failure, Optional<String> configurationError) {
 
     /** True when the CUDA backend is loaded and usable. */
     public boolean cudaAvailable() {
-        return cudaLibrary.isPresent() && failure.isEmpty();
+        return cudaLibrary.isPresent() && failure.isEmpty() && configurationError.isEmpty();
     }
 }

@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.bnb4j.nativelib.internal.BnbC;
+import io.github.bnb4j.nativelib.internal.NativeStatus;
 import org.bytedeco.javacpp.Loader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +42,7 @@ final class NativeLoader {
             LOG.error("bnb4j: {}", failure);
             Selection none = new Selection(Backend.CPU, Optional.empty(), failure, true);
             return new LoadReport(Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), none,
-                    Optional.empty(), Optional.of(failure));
+                    Optional.empty(), Optional.of(failure), Optional.empty());
         }
         Properties shipped = readShippedProperties();
         Map<CudaVersion, Path> external = externalCudaBuilds();
@@ -68,10 +70,12 @@ final class NativeLoader {
                     probe.gpus().stream().map(g -> new ComputeCapability(g.ccMajor(), g.ccMinor())).toList());
             selection = BackendSelector.select(env, builds);
         } catch (IllegalArgumentException e) {
-            LOG.warn("bnb4j: {}; using the CPU backend", e.getMessage());
-            Selection cpu = new Selection(Backend.CPU, Optional.empty(), e.getMessage(), true);
-            return new LoadReport(Optional.of(cpuLibrary), probe.driverVersion(), probe.gpus(), builds, archs, cpu,
-                    Optional.empty(), Optional.of(e.getMessage()));
+            // An explicit request that cannot be honoured is an error, not a silent CPU fallback: every native
+            // call fails with it (Bnb.requireNativeLibrary) until the setting is fixed.
+            LOG.error("bnb4j: {}; no backend is used until this is fixed", e.getMessage());
+            Selection none = new Selection(Backend.CPU, Optional.empty(), e.getMessage(), false);
+            return new LoadReport(Optional.of(cpuLibrary), probe.driverVersion(), probe.gpus(), builds, archs, none,
+                    Optional.empty(), Optional.of(e.getMessage()), Optional.of(e.getMessage()));
         }
         if (selection.kind() == Backend.CPU) {
             if (selection.fallback()) {
@@ -80,7 +84,7 @@ final class NativeLoader {
                 LOG.info("bnb4j: using the CPU backend: {}", selection.reason());
             }
             return new LoadReport(Optional.of(cpuLibrary), probe.driverVersion(), probe.gpus(), builds, archs,
-                    selection, Optional.empty(), Optional.empty());
+                    selection, Optional.empty(), Optional.empty(), Optional.empty());
         }
         CudaVersion build = selection.build().orElseThrow();
         String fileName = "libbnb_cuda" + build.suffix() + ".so";
@@ -97,7 +101,7 @@ final class NativeLoader {
                     failure.get(), NATIVE_DIR_ENV);
         }
         return new LoadReport(Optional.of(cpuLibrary), probe.driverVersion(), probe.gpus(), builds, archs, selection,
-                Optional.ofNullable(failure.isPresent() ? null : path), failure);
+                Optional.ofNullable(failure.isPresent() ? null : path), failure, Optional.empty());
     }
 
     private static Optional<CudaVersion> overrideVersion() {
@@ -112,7 +116,8 @@ final class NativeLoader {
 
     private static Properties readShippedProperties() {
         Properties p = new Properties();
-        try (InputStream in = BnbC.class.getResourceAsStream(Loader.getPlatform() + "/bnb-natives.properties")) {
+        // Beside libbnb_cpu and the JNI library, in this package's platform folder.
+        try (InputStream in = NativeLoader.class.getResourceAsStream(Loader.getPlatform() + "/bnb-natives.properties")) {
             if (in != null) {
                 p.load(in);
             }
@@ -142,7 +147,7 @@ final class NativeLoader {
     }
 
     private static String extractShipped(String fileName) throws IOException {
-        File f = Loader.cacheResource(BnbC.class, Loader.getPlatform() + "/" + fileName);
+        File f = Loader.cacheResource(NativeLoader.class, Loader.getPlatform() + "/" + fileName);
         if (f == null) {
             throw new IOException(fileName + " is listed in bnb-natives.properties but missing from the jar");
         }

@@ -1,5 +1,7 @@
 package io.github.bnb4j.nativelib;
 
+import io.github.bnb4j.nativelib.internal.BnbC;
+
 /** Status codes returned by every function of the C API ({@code BNB_OK}, {@code BNB_ERR_*} in bnb.h). */
 public enum Status {
     OK(BnbC.BNB_OK),

@@ -16,7 +16,7 @@ import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.functional.CodeBooks;
-import io.github.bnb4j.core.functional.optim.OptimizerKernels;
+import io.github.bnb4j.core.internal.optim.OptimizerKernels;
 import io.github.bnb4j.core.functional.optim.StateBits;
 import io.github.bnb4j.core.functional.optim.UpdateRule;
 import io.github.bnb4j.optim.state.OptimizerStateDict;

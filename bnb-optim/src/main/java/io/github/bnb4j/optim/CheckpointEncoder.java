@@ -9,7 +9,7 @@ import java.util.Map;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorScope;
-import io.github.bnb4j.core.functional.optim.OptimizerKernels;
+import io.github.bnb4j.core.internal.optim.OptimizerKernels;
 import io.github.bnb4j.optim.state.OptimizerStateDict;
 import io.github.bnb4j.optim.state.StateDictKeys;
 

@@ -10,9 +10,9 @@ import java.util.Map;
 import io.github.bnb4j.core.CudaStream;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
-import io.github.bnb4j.core.functional.optim.Hyperparameters;
-import io.github.bnb4j.core.functional.optim.OptimizerKernels;
-import io.github.bnb4j.core.functional.optim.OptimizerSlot;
+import io.github.bnb4j.core.internal.optim.Hyperparameters;
+import io.github.bnb4j.core.internal.optim.OptimizerKernels;
+import io.github.bnb4j.core.internal.optim.OptimizerSlot;
 import io.github.bnb4j.core.functional.optim.StateBits;
 import io.github.bnb4j.optim.state.OptimizerStateDict;
 

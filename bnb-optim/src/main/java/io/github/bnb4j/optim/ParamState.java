@@ -6,7 +6,7 @@ import java.util.List;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.core.functional.optim.OptimizerKernels;
+import io.github.bnb4j.core.internal.optim.OptimizerKernels;
 import io.github.bnb4j.core.functional.optim.StateBits;
 import io.github.bnb4j.core.functional.optim.UpdateRule;
 

@@ -9,7 +9,7 @@ import java.util.Map;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.core.functional.optim.Hyperparameters;
+import io.github.bnb4j.core.internal.optim.Hyperparameters;
 import io.github.bnb4j.core.functional.optim.StateBits;
 
 /**

@@ -19,7 +19,7 @@
  * {@link io.github.bnb4j.optim.LAMB}, {@link io.github.bnb4j.optim.LARS}, {@link io.github.bnb4j.optim.SGD},
  * {@link io.github.bnb4j.optim.RMSprop} and {@link io.github.bnb4j.optim.Adagrad} (each also as {@code 8bit} and
  * {@code 32bit}). All of them are thin: {@link io.github.bnb4j.optim.Optimizer} holds the machinery, the kernels
- * ({@code io.github.bnb4j.core.functional.optim.OptimizerKernels}) the arithmetic. Per-parameter overrides go
+ * ({@code io.github.bnb4j.core.internal.optim.OptimizerKernels}) the arithmetic. Per-parameter overrides go
  * through {@link io.github.bnb4j.optim.GlobalOptimManager}; checkpoints through
  * {@link io.github.bnb4j.optim.state.OptimizerStateDict}.
  *

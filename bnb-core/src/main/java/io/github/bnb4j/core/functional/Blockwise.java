@@ -7,6 +7,7 @@ import java.util.Set;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.internal.NativeQuant;
 
 /**
  * 8-bit blockwise quantization with a 256-entry code book (upstream {@code quantize_blockwise} /
@@ -67,7 +68,7 @@ public final class Blockwise {
         try {
             codes = Tensor.empty(DType.U8, d, a.shape());
             absmax = Tensor.empty(DType.F32, d, blocks);
-            NativeKernels.quantizeBlockwise(code, a, absmax, codes, blocksize.value());
+            NativeQuant.quantizeBlockwise(code, a, absmax, codes, blocksize.value());
             if (storage == AbsmaxStorage.PLAIN) {
                 return new Quantized(codes, new QuantState(absmax, a.shape(), code, blocksize, null, a.dtype(), null,
                         null));
@@ -113,7 +114,7 @@ public final class Blockwise {
         requireOutput(absmaxOut, DType.F32, options.blocksize().blocks(a.numel()), d, "absmaxOut");
         Tensor code = options.code() != null ? options.code() : CodeBookTensors.sharedDynamicSigned(d);
         requireCode(code, d);
-        NativeKernels.quantizeBlockwise(code, a, absmaxOut, codesOut, options.blocksize().value());
+        NativeQuant.quantizeBlockwise(code, a, absmaxOut, codesOut, options.blocksize().value());
     }
 
     /**
@@ -127,7 +128,7 @@ public final class Blockwise {
         requireOutput(out, state.dtype(), state.numel(), codes.device(), "out");
         Tensor absmax = Nested.absmaxOf(state);
         try {
-            NativeKernels.dequantizeBlockwise(state.code(), codes, absmax, out, state.blocksize().value());
+            NativeQuant.dequantizeBlockwise(state.code(), codes, absmax, out, state.blocksize().value());
         } finally {
             if (absmax != state.absmax()) {
                 absmax.close();

@@ -3,6 +3,7 @@ package io.github.bnb4j.core.functional;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.internal.NativeQuant;
 
 /**
  * Double quantization of absmax scales: {@code offset = mean(absmax)}, then {@code absmax - offset}
@@ -20,7 +21,7 @@ record Nested(Tensor codes, Tensor offset, QuantState state) {
         Tensor centred = null;
         try {
             centred = Tensor.empty(DType.F32, d, absmax.numel());
-            NativeKernels.center(absmax, centred, offset);
+            NativeQuant.center(absmax, centred, offset);
             Quantized q = Blockwise.quantizeWith(centred, CodeBookTensors.dynamicSigned(d), blocksize,
                     AbsmaxStorage.PLAIN);
             return new Nested(q.codes(), offset, q.state());
@@ -41,7 +42,7 @@ record Nested(Tensor codes, Tensor offset, QuantState state) {
         }
         Tensor centred = Blockwise.dequantize(state.absmax(), state.state2());
         try {
-            NativeKernels.addOffset(centred, centred, state.offset());
+            NativeQuant.addOffset(centred, centred, state.offset());
             return centred;
         } catch (RuntimeException e) {
             centred.close();

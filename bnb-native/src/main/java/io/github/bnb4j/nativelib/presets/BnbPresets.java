@@ -7,17 +7,23 @@ import org.bytedeco.javacpp.tools.InfoMap;
 import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
- * JavaCPP presets for {@code csrc/include/bnb/bnb.h}: the parser turns that header into
- * {@link io.github.bnb4j.nativelib.BnbC}, whose JNI library links {@code libbnb_cpu}. The CUDA backend is
- * not linked: {@code libbnb_cpu} loads it as a plugin chosen at run time.
+ * JavaCPP presets for the C API of {@code csrc/include/bnb}: the parser turns the family headers into
+ * {@link io.github.bnb4j.nativelib.internal.BnbC} (internal, not API), whose JNI library links
+ * {@code libbnb_cpu}. The CUDA backend is not linked: {@code libbnb_cpu} loads it as a plugin chosen at run time.
+ *
+ * <p>The parser reads only the headers listed here, not the ones they include, so the list names every family
+ * header of {@code bnb/bnb.h} in its order (types first), then {@code bnb/bnb.h}; {@code BnbPresetsTest} checks
+ * that both lists agree. A new family header goes into both.
  */
 @Properties(
-        target = "io.github.bnb4j.nativelib.BnbC",
-        value = @Platform(include = "bnb/bnb.h", link = "bnb_cpu"))
+        target = "io.github.bnb4j.nativelib.internal.BnbC",
+        value = @Platform(
+                include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/quantiles.h", "bnb/bnb.h"},
+                link = "bnb_cpu"))
 public class BnbPresets implements InfoMapper {
     @Override
     public void map(InfoMap infoMap) {
         infoMap.put(new Info("BNB_API").cppTypes().annotations())
-                .put(new Info("BNB_BNB_H").skip());
+                .put(new Info("BNB_BNB_H", "BNB_TYPES_H", "BNB_RUNTIME_H", "BNB_QUANT_H", "BNB_OPTIM_H", "BNB_QUANTILES_H").skip());
     }
 }

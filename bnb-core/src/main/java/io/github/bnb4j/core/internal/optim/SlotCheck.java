@@ -1,8 +1,10 @@
-package io.github.bnb4j.core.functional.optim;
+package io.github.bnb4j.core.internal.optim;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.functional.optim.StateBits;
+import io.github.bnb4j.core.functional.optim.UpdateRule;
 
 /** Argument checks of one {@link OptimizerSlot}, so that a rejected step leaves everything as it was. */
 final class SlotCheck {

@@ -1,4 +1,4 @@
-package io.github.bnb4j.core.functional.optim;
+package io.github.bnb4j.core.internal.optim;
 
 import java.util.List;
 
@@ -6,17 +6,24 @@ import io.github.bnb4j.core.CudaStream;
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.nativelib.BnbC;
-import io.github.bnb4j.nativelib.NativeStatus;
+import io.github.bnb4j.core.functional.optim.StateBits;
+import io.github.bnb4j.core.functional.optim.UpdateRule;
+import io.github.bnb4j.core.internal.NativeRuntime;
+import io.github.bnb4j.nativelib.OutOfDeviceMemoryException;
+import io.github.bnb4j.nativelib.internal.BnbC;
+import io.github.bnb4j.nativelib.internal.BnbC.bnb_optim_hparams;
+import io.github.bnb4j.nativelib.internal.BnbC.bnb_optim_tensors;
+import io.github.bnb4j.nativelib.internal.NativeStatus;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
 
 /**
- * The optimizer update kernels (upstream {@code optimizer_update_32bit} and
- * {@code optimizer_update_8bit_blockwise}), applied to many tensors in one call: one kernel launch on
- * CUDA however many tensors, so a whole model steps with a handful of launches and no host synchronisation.
+ * The optimizer family of the C API ({@code bnb/optim.h}): the optimizer update kernels (upstream
+ * {@code optimizer_update_32bit} and {@code optimizer_update_8bit_blockwise}), applied to many tensors in one call:
+ * one kernel launch on CUDA however many tensors, so a whole model steps with a handful of launches and no host
+ * synchronisation. Internal (bnb-optim's optimizers are the API): see the package documentation of
+ * {@code io.github.bnb4j.core.internal}.
  *
  * <p>The update rules, state layouts and quantization (blocks of 256, signed map for first moments,
  * unsigned for the second, the sign fix) are those of the bitsandbytes spec §3.14–§3.18; see
@@ -39,6 +46,8 @@ public final class OptimizerKernels {
      * @throws IllegalArgumentException if slots are empty, on different devices, of different parameter
      *                                  dtypes, or a tensor's dtype or size does not fit its role
      * @throws IllegalStateException    if a tensor is closed
+     * @throws io.github.bnb4j.nativelib.BnbException if the native step fails ({@link OutOfDeviceMemoryException}
+     *                                  when its temporary device memory cannot be allocated)
      */
     public static void step(UpdateRule rule, StateBits bits, List<OptimizerSlot> slots, Tensor qmap1, Tensor qmap2,
             Hyperparameters h) {
@@ -74,26 +83,41 @@ public final class OptimizerKernels {
         }
         FloatPointer q1 = bits == StateBits.EIGHT ? codeBook(qmap1, "qmap1", device) : null;
         FloatPointer q2 = bits == StateBits.EIGHT && rule.states() == 2 ? codeBook(qmap2, "qmap2", device) : null;
-        int skip = h.skipZeros() ? 1 : 0;
         int status;
-        // The binding takes either all-array or all-pointer overloads; the code books are device pointers.
+        // The structs and arrays are native memory, freed when the call has returned.
         try (LongPointer pp = new LongPointer(p); LongPointer gp = new LongPointer(g);
                 LongPointer s1p = new LongPointer(s1); LongPointer s2p = new LongPointer(s2);
                 LongPointer a1p = new LongPointer(a1); LongPointer a2p = new LongPointer(a2);
                 LongPointer sp = new LongPointer(scratch); LongPointer gn = new LongPointer(gnorm);
-                LongPointer np = new LongPointer(numel); IntPointer st = new IntPointer(step)) {
-            if (device.isCpu()) {
-                status = BnbC.bnb_cpu_optimizer_step(rule.code(), dtype.code(), bits.bits(), count, pp, gp, s1p, s2p,
-                        a1p, a2p, sp, gn, np, st, q1, q2, h.lr(), h.beta1(), h.beta2(), h.beta3(), h.alpha(), h.eps(),
-                        h.weightDecay(), h.maxUnorm(), h.percentile(), skip);
-            } else {
-                Pointer stream = CudaStream.current(device).pointer();
-                status = BnbC.bnb_cuda_optimizer_step(rule.code(), dtype.code(), bits.bits(), count, pp, gp, s1p,
-                        s2p, a1p, a2p, sp, gn, np, st, q1, q2, h.lr(), h.beta1(), h.beta2(), h.beta3(), h.alpha(),
-                        h.eps(), h.weightDecay(), h.maxUnorm(), h.percentile(), skip, stream);
-            }
+                LongPointer np = new LongPointer(numel); IntPointer st = new IntPointer(step);
+                bnb_optim_tensors tensors = new bnb_optim_tensors(); bnb_optim_hparams hp = new bnb_optim_hparams()) {
+            tensors.count(count).p(pp).g(gp).state1(s1p).state2(s2p).absmax1(a1p).absmax2(a2p).scratch(sp).gnorm(gn)
+                    .numel(np).step(st);
+            hp.lr(h.lr()).beta1(h.beta1()).beta2(h.beta2()).beta3(h.beta3()).alpha(h.alpha()).eps(h.eps())
+                    .weight_decay(h.weightDecay()).max_unorm(h.maxUnorm()).percentile(h.percentile())
+                    .skip_zeros(h.skipZeros() ? 1 : 0);
+            status = device.isCpu()
+                    ? BnbC.bnb_cpu_optimizer_step(code(rule), dtype.code(), bits.bits(), tensors, q1, q2, hp)
+                    : BnbC.bnb_cuda_optimizer_step(code(rule), dtype.code(), bits.bits(), tensors, q1, q2, hp,
+                            CudaStream.current(device).pointer());
         }
-        NativeStatus.check(status, rule + " " + bits.bits() + "-bit step on " + device);
+        NativeStatus.check(status, rule + " " + bits.bits() + "-bit step on " + device,
+                OutOfDeviceMemoryException.UNKNOWN,
+                () -> device.isCuda() ? NativeRuntime.freeBytes(device) : OutOfDeviceMemoryException.UNKNOWN);
+    }
+
+    /** The C API's optimizer kind ({@code BNB_OPTIM_*}) of a rule. */
+    static int code(UpdateRule rule) {
+        return switch (rule) {
+            case ADAM -> BnbC.BNB_OPTIM_ADAM;
+            case MOMENTUM -> BnbC.BNB_OPTIM_MOMENTUM;
+            case RMSPROP -> BnbC.BNB_OPTIM_RMSPROP;
+            case LARS -> BnbC.BNB_OPTIM_LARS;
+            case ADAGRAD -> BnbC.BNB_OPTIM_ADAGRAD;
+            case LION -> BnbC.BNB_OPTIM_LION;
+            case ADEMAMIX -> BnbC.BNB_OPTIM_ADEMAMIX;
+            case LAMB -> BnbC.BNB_OPTIM_LAMB;
+        };
     }
 
     private static long address(Tensor t) {

@@ -1,15 +1,15 @@
-package io.github.bnb4j.core.functional.optim;
+package io.github.bnb4j.core.internal.optim;
 
 /**
  * Scalars of one optimizer step, shared by every tensor of an {@link OptimizerKernels#step} call.
  *
- * @param lr          learning rate, finite and >= 0
+ * @param lr          learning rate, finite and {@code >= 0}
  * @param beta1       first-moment decay (momentum for SGD/LARS, alpha for RMSprop), in [0, 1)
  * @param beta2       second-moment decay (Lion: the state decay), in [0, 1)
  * @param beta3       AdEMAMix slow-EMA decay, in [0, 1)
- * @param alpha       AdEMAMix mixing weight of the slow EMA, >= 0
- * @param eps         denominator epsilon, >= 0
- * @param weightDecay >= 0; decoupled for ADAM/LAMB/ADEMAMIX/LION, added to the gradient otherwise
+ * @param alpha       AdEMAMix mixing weight of the slow EMA, {@code >= 0}
+ * @param eps         denominator epsilon, {@code >= 0}
+ * @param weightDecay {@code >= 0}; decoupled for ADAM/LAMB/ADEMAMIX/LION, added to the gradient otherwise
  * @param maxUnorm    update-norm cap relative to the parameter norm (LAMB 1.0, LARS 0.02); 0 = off
  * @param percentile  percentile clipping of the gradient norm, 1..100; 100 = off
  * @param skipZeros   skip elements whose gradient is exactly zero

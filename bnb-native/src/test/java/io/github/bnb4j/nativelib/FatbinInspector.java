@@ -12,7 +12,9 @@ import java.util.TreeSet;
 /**
  * Lists the SM architectures a CUDA shared library carries code for, without a GPU and without
  * {@code cuobjdump}: it reads the {@code .nv_fatbin} ELF section and walks the fat binary containers in it.
- * The build and the bundle use it to check that a {@code libbnb_cuda*.so} holds what it claims.
+ * Test scope: {@code ShippedCudaLibraryTest} uses it to check that a {@code libbnb_cuda*.so} holds what
+ * {@code bnb-natives.properties} claims (the loader trusts that file), and its {@link #main} serves a host
+ * without {@code cuobjdump} (the GPU bundle ships the test classes).
  *
  * <p>Layout (all little-endian; checked against nvcc 13.0 output):
  * <pre>
