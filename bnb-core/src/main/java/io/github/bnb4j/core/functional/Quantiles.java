@@ -19,7 +19,7 @@ import io.github.bnb4j.core.internal.NativeQuantiles;
  * skipped. {@code valid} is the chunk length (n or 4096).</li>
  * <li>Each chunk is sorted in the total order {@code -inf < … < -0 < +0 < … < +inf < NaN} (every NaN sorts last,
  * as in {@code torch.sort}), exactly for F16 and BF16 inputs too.</li>
- * <li>From sorted chunk {@code s}, quantile {@code i} (0 ≤ i < 256) picks {@code s[p_i]} with
+ * <li>From sorted chunk {@code s}, quantile {@code i} ({@code 0 ≤ i < 256}) picks {@code s[p_i]} with
  * <pre>
  *   q   = (1 - 2·offset) / 255                               (float32)
  *   p_i = roundf(fma(i, q, offset) · (valid - 1))             (float32, one fused multiply-add, ties away from 0)
