@@ -10,7 +10,8 @@
 #include "bnb/bnb.h"
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
-#define BNB_CUDA_PLUGIN_ABI 2
+// 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
+#define BNB_CUDA_PLUGIN_ABI 3
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -78,7 +79,12 @@
       (int32_t dtype, int32_t quant_type, const void* A, const uint8_t* packed,                                \
        const bnb_4bit_nested_absmax* absmax, const void* bias, void* out, int64_t m, int64_t n, int64_t k,     \
        int64_t blocksize, void* stream),                                                                       \
-      (dtype, quant_type, A, packed, absmax, bias, out, m, n, k, blocksize, stream))
+      (dtype, quant_type, A, packed, absmax, bias, out, m, n, k, blocksize, stream))                           \
+    /* bnb/quantiles.h */                                                                                      \
+    X(bnb_cuda_estimate_quantiles,                                                                             \
+      (int32_t dtype, const void* A, float* out, float offset, int32_t num_quantiles, int64_t n,               \
+       void* stream),                                                                                          \
+      (dtype, A, out, offset, num_quantiles, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
