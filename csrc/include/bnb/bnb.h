@@ -23,6 +23,7 @@
  *   bnb/runtime.h  library version and errors, CUDA driver probe, CUDA plugin, memory, streams, events
  *   bnb/quant.h    8-bit blockwise quantization, centring of nested absmax
  *   bnb/optim.h    optimizer steps
+ *   bnb/int8.h     LLM.int8(): row-wise quantization, int32 product dequantization, outlier columns
  * A new family (4-bit, int8, nn) plugs in like bnb/quant.h:
  *   1. csrc/include/bnb/<family>.h with its own include guard, #include "bnb/types.h" and extern "C";
  *   2. an #include line at the end of the list below;
@@ -38,5 +39,6 @@
 #include "bnb/runtime.h"
 #include "bnb/quant.h"
 #include "bnb/optim.h"
+#include "bnb/int8.h"
 
 #endif /* BNB_BNB_H */
