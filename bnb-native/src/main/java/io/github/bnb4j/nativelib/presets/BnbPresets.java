@@ -18,7 +18,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 @Properties(
         target = "io.github.bnb4j.nativelib.internal.BnbC",
         value = @Platform(
-                include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/bnb.h"},
+                include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/int8.h", "bnb/bnb.h"},
                 link = "bnb_cpu"))
 public class BnbPresets implements InfoMapper {
     @Override
