@@ -84,7 +84,28 @@
     X(bnb_cuda_estimate_quantiles,                                                                             \
       (int32_t dtype, const void* A, float* out, float offset, int32_t num_quantiles, int64_t n,               \
        void* stream),                                                                                          \
-      (dtype, A, out, offset, num_quantiles, n, stream))
+      (dtype, A, out, offset, num_quantiles, n, stream))                                                       \
+    /* bnb/int8.h */                                                                                           \
+    X(bnb_cuda_int8_vectorwise_quant,                                                                          \
+      (int32_t dtype, const void* A, int64_t rows, int64_t cols, float threshold, int8_t* codes,               \
+       float* row_stats, int64_t* outlier_cols, int64_t* n_outliers, void* stream),                            \
+      (dtype, A, rows, cols, threshold, codes, row_stats, outlier_cols, n_outliers, stream))                   \
+    X(bnb_cuda_int8_vectorwise_dequant,                                                                        \
+      (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols, void* out,      \
+       void* stream),                                                                                          \
+      (dtype, codes, row_stats, rows, cols, out, stream))                                                      \
+    X(bnb_cuda_int8_mm_dequant,                                                                                \
+      (int32_t dtype, const int32_t* C, const float* row_stats, const float* col_stats, const void* bias,      \
+       void* out, int64_t M, int64_t N, void* stream),                                                         \
+      (dtype, C, row_stats, col_stats, bias, out, M, N, stream))                                               \
+    X(bnb_cuda_int8_gather_columns,                                                                            \
+      (int32_t dtype, const void* A, int64_t rows, int64_t cols, const int64_t* columns, int64_t n_columns,    \
+       void* out, void* stream),                                                                               \
+      (dtype, A, rows, cols, columns, n_columns, out, stream))                                                 \
+    X(bnb_cuda_int8_dequant_columns,                                                                           \
+      (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
+       const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
+      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
