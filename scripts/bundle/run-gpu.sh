@@ -16,10 +16,14 @@ tests="$here/tests/classes"
 lib_jars=$(ls "$here"/lib/*.jar | tr '\n' ':')
 launcher=$(ls "$here"/tests/junit-platform-console-standalone-*.jar)
 log() { echo "$*" | tee -a "$work/summary.txt"; }
+# cuBLAS/cuBLASLt for the JavaCPP presets come from the host's toolkit; cuda/ holds the plugin and the C++
+# CUDA test programs built with the bundle (they load its libbnb_cpu.so).
+export LD_LIBRARY_PATH="/usr/local/cuda/lib64:$here/cuda${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export BNB_NATIVE_DIR="$here/cuda"
 
 log "== bnb4j GPU run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 nvidia-smi > "$work/nvidia-smi.txt" 2>&1 && head -15 "$work/nvidia-smi.txt" | tee -a "$work/summary.txt"
-for so in "$here"/natives/libbnb_cuda*.so; do
+for so in "$here"/cuda/libbnb_cuda*.so; do
   log "== cuobjdump $(basename "$so")"
   cuobjdump --list-elf --list-ptx "$so" 2>&1 | sed 's/^.*: //' | sort -u | tee -a "$work/summary.txt"
 done
@@ -32,14 +36,12 @@ if [ "${BNB_REBUILD:-0}" = 1 ]; then
 fi
 
 if [ "${BNB_NATIVE_TESTS:-0}" = 1 ]; then
-  log "== C++ kernel tests and benchmark (csrc/tests, built for this GPU)"
-  cmake -S "$here/csrc" -B "$work/ctest" -DBNB_CUDA=ON -DBNB_BUILD_TESTS=ON -DBNB_CUDA_ARCHS=90 \
-    > "$work/ctest-build.txt" 2>&1 && cmake --build "$work/ctest" --parallel >> "$work/ctest-build.txt" 2>&1 ||
-    { log "C++ test build FAILED"; tail -20 "$work/ctest-build.txt" | tee -a "$work/summary.txt"; }
-  for t in "$work"/ctest/bnb_*tests "$work"/ctest/bnb_*bench; do
+  log "== C++ CUDA kernel tests and benchmarks (csrc/tests, built with the bundle)"
+  plugin=$(ls "$BNB_NATIVE_DIR"/libbnb_cuda*.so)
+  for t in "$here"/cuda/bnb_*tests "$here"/cuda/bnb_*bench; do
     [ -x "$t" ] || continue
     log "-- $(basename "$t")"
-    "$t" "$(ls "$work"/ctest/out/libbnb_cuda*.so)" > "$work/$(basename "$t").txt" 2>&1; rc=$?
+    "$t" "$plugin" > "$work/$(basename "$t").txt" 2>&1; rc=$?
     tail -15 "$work/$(basename "$t").txt" | tee -a "$work/summary.txt"; log "exit code $rc"
   done
 fi
@@ -67,7 +69,8 @@ fi
 
 log "== benchmarks"
 bench_package=io.github.bnb4j.examples.bench
-benches=${BENCH_ARGS:-$bench_package.BlockwiseBenchmark $bench_package.OptimizerBenchmark $bench_package.QuantilesBenchmark}
+benches=${BENCH_ARGS:-$bench_package.BlockwiseBenchmark $bench_package.OptimizerBenchmark $bench_package.QuantilesBenchmark
+  $bench_package.GemmBenchmark}
 # torch.sort of the quantile benchmark's tensors, joined into its lines (QuantilesBenchmark reads TORCH_SORT_JSONL)
 [ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null && python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" && export TORCH_SORT_JSONL="$work/torch_sort.jsonl"
 : > "$work/bench.jsonl"
