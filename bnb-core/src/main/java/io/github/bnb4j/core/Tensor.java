@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.core.internal.NativeRuntime;
 import io.github.bnb4j.core.internal.NativeRuntime.CopyDirection;
+import io.github.bnb4j.nativelib.Bnb;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
