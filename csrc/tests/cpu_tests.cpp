@@ -269,8 +269,10 @@ void test_bucket_search_matches_reference() {
         // A strided sweep of the floats with |x| <= 1.01, and a coarser one of all floats.
         xs.clear();
         const uint32_t first = bnb::ordered_key(-1.01f), last = bnb::ordered_key(1.01f);
-        for (uint64_t k = first + rng.below(251); k <= last; k += 251) xs.push_back(bnb::key_float(static_cast<uint32_t>(k)));
-        for (uint64_t k = rng.below(65521); k < (uint64_t{1} << 32); k += 65521) xs.push_back(bnb::bits_float(static_cast<uint32_t>(k)));
+        for (uint64_t k = first + rng.below(251); k <= last; k += 251)
+            xs.push_back(bnb::key_float(static_cast<uint32_t>(k)));
+        for (uint64_t k = rng.below(65521); k < (uint64_t{1} << 32); k += 65521)
+            xs.push_back(bnb::bits_float(static_cast<uint32_t>(k)));
         if (!check(xs)) return;
         // Random values: uniform in [-1.01, 1.01], scaled normals, and random bit patterns.
         xs.clear();
@@ -343,9 +345,10 @@ void test_roundtrip(const Element& e, const std::vector<float>& code, int64_t n,
     int64_t blocks = (n + blocksize - 1) / blocksize;
     std::vector<float> absmax(blocks, -1.0f);
     std::vector<uint8_t> q(n);
-    CHECK_OK(bnb_cpu_quantize_blockwise(e.dtype, code.data(), 256, a.data(), absmax.data(), blocks, q.data(), blocksize, n));
-    CHECK_OK(bnb_cpu_dequantize_blockwise(e.dtype, code.data(), 256, q.data(), absmax.data(), blocks, deq.data(), blocksize,
-                                          n));
+    CHECK_OK(bnb_cpu_quantize_blockwise(e.dtype, code.data(), 256, a.data(), absmax.data(), blocks, q.data(),
+                                        blocksize, n));
+    CHECK_OK(bnb_cpu_dequantize_blockwise(e.dtype, code.data(), 256, q.data(), absmax.data(), blocks, deq.data(),
+                                          blocksize, n));
     float max_gap = 0.0f;
     for (int j = 1; j < 256; ++j) max_gap = std::max(max_gap, code[j] - code[j - 1]);
     for (int64_t b = 0; b < blocks; ++b) {

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     REQUIRE_OK(bnb_cuda_memcpy(d_code, code.data(), 1024, BNB_COPY_HOST_TO_DEVICE, nullptr));
     REQUIRE_OK(bnb_cuda_memcpy(d_x, host.data(), n * 4, BNB_COPY_HOST_TO_DEVICE, nullptr));
 
-    float copy_ms = median_ms([&] { REQUIRE_OK(bnb_cuda_memcpy(d_out, d_x, n * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr)); });
+    float copy_ms =
+        median_ms([&] { REQUIRE_OK(bnb_cuda_memcpy(d_out, d_x, n * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr)); });
     printf("n = 2^%d; device copy: %.0f GB/s\n", __builtin_ctzll(n), 2.0 * n * 4 / copy_ms / 1e6);
     printf("%-5s %6s %12s %12s\n", "dtype", "bs", "quant GB/s", "dequant GB/s");
     const int32_t dtypes[] = {BNB_F32, BNB_F16, BNB_BF16};
@@ -39,8 +40,8 @@ int main(int argc, char** argv) {
         if (dtype == BNB_F32)
             REQUIRE_OK(bnb_cuda_memcpy(d_a, d_x, n * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr));
         else
-            REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, 256, (uint8_t*)d_q, (float*)d_absmax, n / 64 + 1,
-                                                     d_a, 64, n, nullptr));
+            REQUIRE_OK(bnb_cuda_dequantize_blockwise(dtype, (float*)d_code, 256, (uint8_t*)d_q, (float*)d_absmax,
+                                                     n / 64 + 1, d_a, 64, n, nullptr));
         for (int64_t bs : {64, 128, 256, 512, 1024, 2048, 4096}) {
             float q_ms = median_ms([&] {
                 REQUIRE_OK(bnb_cuda_quantize_blockwise(dtype, (float*)d_code, 256, d_a, (float*)d_absmax, n / 64 + 1,

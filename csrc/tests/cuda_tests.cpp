@@ -180,7 +180,8 @@ void test_blockwise_codes() {
             uint32_t first, last;
             bool regular, huge;
             bnb::QuantizeTable::bucket_keys(i, &first, &last, &regular, &huge);
-            if (e != bnb::kStepFallback && off < bnb::QuantizeTable::kNever) centres.push_back(bnb::key_float(first + off));
+            if (e != bnb::kStepFallback && off < bnb::QuantizeTable::kNever)
+                centres.push_back(bnb::key_float(first + off));
         }
         std::vector<float> x;
         for (float m : centres) {

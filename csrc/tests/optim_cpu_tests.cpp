@@ -176,7 +176,8 @@ void test_zero_and_tail_blocks() {
     s.a1 = {0.0f, 3.0f};
     CHECK_OK(cpu_step(c, slots, maps.q1.data(), maps.q2.data()));
     CHECK(s.a1[0] == 0.0f, "all-zero block: absmax %g", s.a1[0]);
-    for (int64_t i = 0; i < 256; ++i) CHECK_OR_RETURN(maps.q1[s.s1[i]] * s.a1[0] == 0.0f, "zero block code %d", s.s1[i]);
+    for (int64_t i = 0; i < 256; ++i)
+        CHECK_OR_RETURN(maps.q1[s.s1[i]] * s.a1[0] == 0.0f, "zero block code %d", s.s1[i]);
     // Tail block: real lanes are 0, padding lanes decay code 128 (5.5e-7) * 3.0 by beta1.
     const float pad = maps.q1[128] * 3.0f * c.beta1;
     CHECK(s.a1[1] == pad, "tail block absmax %.9g, expected the padding lanes' %.9g", s.a1[1], pad);
@@ -206,7 +207,8 @@ void test_percentile_clipping() {
         for (int step : {2, 3, 101}) {
             for (Slot& s : slots) {
                 s.step = step;
-                for (int64_t i = 0; i < s.n; ++i) store_param(c.dtype, s.g.data(), i, rng.normal() * (step == 3 ? 10.0f : 0.1f));
+                for (int64_t i = 0; i < s.n; ++i)
+                    store_param(c.dtype, s.g.data(), i, rng.normal() * (step == 3 ? 10.0f : 0.1f));
             }
             std::vector<Slot> before = slots;
             CHECK_OK(cpu_step(c, slots, maps.q1.data(), maps.q2.data()));
@@ -399,7 +401,8 @@ void test_bad_arguments() {
         snprintf(what, sizeof what, "NULL %s array", mention);
         expect(st, BNB_ERR_INVALID_ARGUMENT, what, mention);
     };
-    const char* array_names[] = {"p", "g", "state1", "state2", "absmax1", "absmax2", "scratch", "gnorm", "numel", "step"};
+    const char* array_names[] = {"p",       "g",       "state1",  "state2", "absmax1",
+                                 "absmax2", "scratch", "gnorm",   "numel",  "step"};
     for (int w = 0; w < 10; ++w) null_array(w, array_names[w]);
     // What is not needed may be NULL: one-state 32-bit without cap or clipping.
     Config one;

@@ -88,7 +88,8 @@ void run(const char* name, const Config& c, const std::vector<int64_t>& sizes, c
 std::vector<int64_t> gpt2_medium() {
     std::vector<int64_t> s = {50257 * 1024, 1024 * 1024};
     for (int layer = 0; layer < 24; ++layer)
-        for (int64_t n : {1024, 1024, 1024 * 3072, 3072, 1024 * 1024, 1024, 1024, 1024, 1024 * 4096, 4096, 4096 * 1024, 1024})
+        for (int64_t n : {1024, 1024, 1024 * 3072, 3072, 1024 * 1024, 1024, 1024, 1024, 1024 * 4096, 4096,
+                          4096 * 1024, 1024})
             s.push_back(n);
     s.push_back(1024);
     s.push_back(1024);

@@ -107,7 +107,8 @@ bool same_params(int32_t dtype, const std::vector<uint8_t>& a, const std::vector
     for (int64_t i = 0; i < n; ++i) {
         const float x = load_param(dtype, a.data(), i), y = load_param(dtype, b.data(), i);
         const bool same = dtype == BNB_F32 ? test::same_float(x, y)
-                                           : (memcmp(a.data() + 2 * i, b.data() + 2 * i, 2) == 0 || (isnan(x) && isnan(y)));
+                                           : (memcmp(a.data() + 2 * i, b.data() + 2 * i, 2) == 0 ||
+                                              (isnan(x) && isnan(y)));
         if (!same) {
             *where = i;
             return false;

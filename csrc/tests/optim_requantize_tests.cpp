@@ -21,7 +21,8 @@ void test_search_matches_quantize_2d() {
         const bnb::optim::TablePivots pv = bnb::optim::table_pivots(t);
         std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1.0f, -1.0f, 2.0f, -2.0f, 1e-45f};
         for (int j = 0; j < 256; ++j) {
-            const float mids[] = {(*code)[j], j < 255 ? ((*code)[j] + (*code)[j + 1]) * 0.5f : (1.0f + (*code)[j]) * 0.5f,
+            const float mids[] = {(*code)[j],
+                                  j < 255 ? ((*code)[j] + (*code)[j + 1]) * 0.5f : (1.0f + (*code)[j]) * 0.5f,
                                   j == 254 ? (1.0f + (*code)[j]) * 0.5f : (*code)[j]};
             for (float m : mids) {
                 xs.push_back(m);
@@ -88,8 +89,10 @@ void test_step_tables() {
             first[i] = bnb::optim::signed_state_entry(table, pv, regular, i);
             falls += first[i] == bnb::kStepFallback;
         }
-        for (int i = 0; i < UnsignedStateTable::kEntries; ++i) second[i] = bnb::optim::unsigned_state_entry(table, pv, i);
-        CHECK(book.code != &maps.q1 || falls == 2, "signed dynamic map: %lld fallback entries (expected the 2 huge ones)",
+        for (int i = 0; i < UnsignedStateTable::kEntries; ++i)
+            second[i] = bnb::optim::unsigned_state_entry(table, pv, i);
+        CHECK(book.code != &maps.q1 || falls == 2,
+              "signed dynamic map: %lld fallback entries (expected the 2 huge ones)",
               static_cast<long long>(falls));
         std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1.0f, -1.0f, 2.0f, -2.0f, 1e30f, -1e30f,
                                  1e-45f, -1e-45f, FLT_MIN, -FLT_MIN};

@@ -45,7 +45,8 @@ def main():
             ms = time_steps(opt, params)
             state = sum(t.numel() * t.element_size() for st in opt.state.values() for t in st.values()
                         if torch.is_tensor(t) and t.numel() > 1)
-            print(json.dumps({"kind": "optim", "case": case, "dtype": dtype_name, "optimizer": "torch.optim.Adam(fused)",
+            print(json.dumps({"kind": "optim", "case": case, "dtype": dtype_name,
+                              "optimizer": "torch.optim.Adam(fused)",
                               "params": n, "tensors": len(params), "step_ms": round(ms, 4),
                               "state_bytes_per_param": round(state / n, 3), "gparams_per_s": round(n / ms / 1e6, 2)}),
                   flush=True)

@@ -26,7 +26,8 @@ done
 if [ "${BNB_REBUILD:-0}" = 1 ]; then
   log "== rebuilding the CUDA backend with $(nvcc --version | tail -1)"
   cmake -S "$here/csrc" -B "$work/build" -DBNB_CUDA=ON -DBNB_OUTPUT_DIR="$work/natives" > "$work/rebuild.txt" 2>&1 &&
-    cmake --build "$work/build" --parallel >> "$work/rebuild.txt" 2>&1 || { log "rebuild FAILED"; tail -30 "$work/rebuild.txt"; }
+    cmake --build "$work/build" --parallel >> "$work/rebuild.txt" 2>&1 ||
+    { log "rebuild FAILED"; tail -30 "$work/rebuild.txt"; }
   export BNB_NATIVE_DIR="$work/natives"
 fi
 
@@ -52,7 +53,8 @@ run_tests() { # name, extra launcher args...
   "$java" -jar "$launcher" execute --class-path "$tests:$lib_jars" --scan-class-path "$tests" \
     --reports-dir "$work/junit-$name" --details=tree --disable-banner "$@" > "$work/tests-$name.txt" 2>&1
   local rc=$?
-  grep -E "tests (successful|failed|aborted|skipped|found)|containers failed" "$work/tests-$name.txt" | tee -a "$work/summary.txt"
+  grep -E "tests (successful|failed|aborted|skipped|found)|containers failed" "$work/tests-$name.txt" |
+    tee -a "$work/summary.txt"
   grep -E "✘|MethodSource .* =>|=> " "$work/tests-$name.txt" | head -40 | tee -a "$work/summary.txt"
   log "exit code $rc"
 }
@@ -64,9 +66,13 @@ if [ "${BNB_CPU_TESTS:-1}" = 1 ]; then
 fi
 
 log "== benchmarks"
-benches=${BENCH_ARGS:-io.github.bnb4j.examples.bench.BlockwiseBenchmark io.github.bnb4j.examples.bench.OptimizerBenchmark io.github.bnb4j.examples.bench.QuantilesBenchmark}
+bench_package=io.github.bnb4j.examples.bench
+benches=${BENCH_ARGS:-$bench_package.BlockwiseBenchmark $bench_package.OptimizerBenchmark
+  $bench_package.QuantilesBenchmark}
 # torch.sort of the quantile benchmark's tensors, joined into its lines (QuantilesBenchmark reads TORCH_SORT_JSONL)
-[ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null && python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" && export TORCH_SORT_JSONL="$work/torch_sort.jsonl"
+[ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null &&
+  python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" &&
+  export TORCH_SORT_JSONL="$work/torch_sort.jsonl"
 : > "$work/bench.jsonl"
 for b in $benches; do
   "$java" -Xmx32g -cp "$cp_lib" $b 2> "$work/bench-$(basename "${b//./_}").err" | tee -a "$work/bench.jsonl"

@@ -102,7 +102,8 @@ inline bnb_status plan_optimizer_step(const char* function, int32_t optimizer, i
         case BNB_BF16: break;
         default:
             return BNB_FAIL(BNB_ERR_UNSUPPORTED,
-                            "%s: param_dtype %d (%s) is not supported; allowed: %d (BNB_F32), %d (BNB_F16), %d (BNB_BF16)",
+                            "%s: param_dtype %d (%s) is not supported; allowed: %d (BNB_F32), %d (BNB_F16), "
+                            "%d (BNB_BF16)",
                             function, param_dtype, dtype_name(param_dtype), BNB_F32, BNB_F16, BNB_BF16);
     }
     switch (state_bits) {

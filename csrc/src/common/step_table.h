@@ -57,7 +57,9 @@ struct StepTable {
     BNB_HD static int index(uint32_t b) { return static_cast<int>(byte_offset(b) / 4); }
 
     // The position of the float with bits b in its (regular) bucket, in float order.
-    BNB_HD static uint32_t offset(uint32_t b) { return (b ^ static_cast<uint32_t>(static_cast<int32_t>(b) >> 31)) & kOffsetMask; }
+    BNB_HD static uint32_t offset(uint32_t b) {
+        return (b ^ static_cast<uint32_t>(static_cast<int32_t>(b) >> 31)) & kOffsetMask;
+    }
 
     // F(x) from x's entry e, unless usable(e, bits(x)) lacks kStepValid.
     BNB_HD static uint32_t value(uint32_t e, uint32_t b) { return (e + offset(b)) >> 24; }

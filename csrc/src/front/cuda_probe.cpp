@@ -96,7 +96,8 @@ extern "C" BNB_API bnb_status bnb_cuda_probe_device(int32_t device, int32_t* cc_
         if (!d.ok) return BNB_FAIL(BNB_ERR_NO_BACKEND, "%s", d.reason);
         int dev = 0;
         int rc = d.device_get(&dev, device);
-        if (rc != 0) return BNB_FAIL(BNB_ERR_INVALID_ARGUMENT, "device %d: cuDeviceGet failed with CUresult %d", device, rc);
+        if (rc != 0)
+            return BNB_FAIL(BNB_ERR_INVALID_ARGUMENT, "device %d: cuDeviceGet failed with CUresult %d", device, rc);
         int major = 0, minor = 0;
         size_t bytes = 0;
         if ((rc = d.device_get_attribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)) != 0 ||

@@ -157,7 +157,9 @@ using SignedStateTable = StepTable<6, 127 - 24, 25, true>;
 using UnsignedStateTable = StepTable<7, 127 - 24, 25, false>;
 
 // Whether code[j] keeps the sign order (no sign bit after a code without).
-BNB_HD inline bool sign_ordered_at(const float* code, int j) { return !(j > 0 && negative(code[j]) && !negative(code[j - 1])); }
+BNB_HD inline bool sign_ordered_at(const float* code, int j) {
+    return !(j > 0 && negative(code[j]) && !negative(code[j - 1]));
+}
 
 // Entry i of the first-moment table of the signed book t (sign-ordered, zero_ok: R(+0) >= negatives), or a
 // fallback entry when it is not.

@@ -214,7 +214,8 @@ struct Kernels {
 
         if (plan.clip) {
             sum_per_tensor(
-                plan, index, [](const TensorPlan& t, int64_t b, double& a, double& unused) { gnorm_block(t, b, a, unused); },
+                plan, index,
+                [](const TensorPlan& t, int64_t b, double& a, double& unused) { gnorm_block(t, b, a, unused); },
                 sum_a, sum_b);
             for (size_t i = 0; i < count; ++i) {
                 const TensorPlan& t = plan.tensors[i];

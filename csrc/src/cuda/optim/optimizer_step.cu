@@ -70,7 +70,8 @@ bnb_status staging_fits(Kernel kernel, size_t tables, size_t stages, bool* fits)
     BNB_CUDA_CHECK(cudaGetDevice(&device));
     BNB_CUDA_CHECK(cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
     BNB_CUDA_CHECK(cudaDeviceGetAttribute(&reserved, cudaDevAttrReservedSharedMemoryPerBlock, device));
-    *fits = attributes.binaryVersion >= 80 && 3 * (tables + stages + static_cast<size_t>(reserved)) <= static_cast<size_t>(per_sm);
+    *fits = attributes.binaryVersion >= 80 &&
+            3 * (tables + stages + static_cast<size_t>(reserved)) <= static_cast<size_t>(per_sm);
     return BNB_OK;
 }
 
@@ -154,7 +155,8 @@ bnb_status launch_chunk(const Plan& plan, size_t first, size_t count, const Temp
         bool stage = false;
         BNB_TRY(staging_fits(kernel, kSmem8<two_state(R)>, kWarps * sizeof(Stage<D>), &stage));
         const size_t smem = kSmem8<two_state(R)> + (stage ? kWarps * sizeof(Stage<D>) : 0);
-        BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+        BNB_CUDA_CHECK(
+            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
         BNB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
                                             cudaSharedmemCarveoutMaxShared));
         BNB_TRY(grid_for(kernel, total, &grid, smem));

@@ -49,8 +49,10 @@ __device__ __forceinline__ void stage_block(Stage<D>& st, const View& d, int64_t
     const int64_t base = b * kBlock;
 #pragma unroll
     for (int k = lane; k < kChunks; k += 32) {
-        copy_async16(reinterpret_cast<char*>(st.g) + 16 * k, reinterpret_cast<const char*>(static_cast<const T*>(d.g) + base) + 16 * k);
-        copy_async16(reinterpret_cast<char*>(st.p) + 16 * k, reinterpret_cast<const char*>(static_cast<const T*>(d.p) + base) + 16 * k);
+        copy_async16(reinterpret_cast<char*>(st.g) + 16 * k,
+                     reinterpret_cast<const char*>(static_cast<const T*>(d.g) + base) + 16 * k);
+        copy_async16(reinterpret_cast<char*>(st.p) + 16 * k,
+                     reinterpret_cast<const char*>(static_cast<const T*>(d.p) + base) + 16 * k);
     }
     const int half = lane % 16;  // 16 copies per code array
     const uint8_t* state1 = static_cast<const uint8_t*>(d.state1);

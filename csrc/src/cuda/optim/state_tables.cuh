@@ -64,7 +64,8 @@ struct Requantizer {
         for (int j = 0; j < W; ++j) y[j] = x[j] * inv;
         step_lookup<Table>(entries, y, c, fallback);
 #pragma unroll
-        for (int k = 0; k < W / 4; ++k) words[k] = c[4 * k] | c[4 * k + 1] << 8 | c[4 * k + 2] << 16 | c[4 * k + 3] << 24;
+        for (int k = 0; k < W / 4; ++k)
+            words[k] = c[4 * k] | c[4 * k + 1] << 8 | c[4 * k + 2] << 16 | c[4 * k + 3] << 24;
     }
 };
 
@@ -95,7 +96,8 @@ __global__ void __launch_bounds__(kThreads) build_state_tables_kernel(const floa
     } else if (qmap2 && i < kTableEntries) {
         const int k = i - kFirstVectors;
         tables->second[k] =
-            k < UnsignedStateTable::kEntries ? unsigned_state_entry(books[1], table_pivots(books[1]), k) : kStepFallback;
+            k < UnsignedStateTable::kEntries ? unsigned_state_entry(books[1], table_pivots(books[1]), k)
+                                             : kStepFallback;
     }
 }
 

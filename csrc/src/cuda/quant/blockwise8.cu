@@ -69,7 +69,8 @@ struct QuantizeShape {
 
 template <int32_t D, int BS>
 __global__ void __launch_bounds__(kThreads, QuantizeShape<D, BS>::kMinBlocksPerSm)
-    quantize_kernel(const SearchScratch* __restrict__ scratch, const float* __restrict__ code, const typename CudaElement<D>::type* __restrict__ a,
+    quantize_kernel(const SearchScratch* __restrict__ scratch, const float* __restrict__ code,
+                    const typename CudaElement<D>::type* __restrict__ a,
                     float* __restrict__ absmax, uint8_t* __restrict__ out, int64_t n, bool aligned) {
     using S = QuantizeShape<D, BS>;
     __shared__ alignas(16) uint32_t entries[QuantizeTable::kEntries];

@@ -117,7 +117,8 @@ final class NativeLoader {
     private static Properties readShippedProperties() {
         Properties p = new Properties();
         // Beside libbnb_cpu and the JNI library, in this package's platform folder.
-        try (InputStream in = NativeLoader.class.getResourceAsStream(Loader.getPlatform() + "/bnb-natives.properties")) {
+        String name = Loader.getPlatform() + "/bnb-natives.properties";
+        try (InputStream in = NativeLoader.class.getResourceAsStream(name)) {
             if (in != null) {
                 p.load(in);
             }

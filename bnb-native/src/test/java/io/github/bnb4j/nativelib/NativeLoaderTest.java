@@ -41,7 +41,8 @@ class NativeLoaderTest {
                 () -> NativeStatus.check(BnbC.BNB_ERR_OUT_OF_MEMORY, "a kernel's scratch"));
         assertEquals(OutOfDeviceMemoryException.UNKNOWN, unknown.bytesRequested());
         assertEquals(OutOfDeviceMemoryException.UNKNOWN, unknown.bytesFree());
-        assertTrue(unknown.getMessage().contains("(asked for unknown bytes, unknown bytes free)"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("(asked for unknown bytes, unknown bytes free)"),
+                unknown.getMessage());
         OutOfDeviceMemoryException pinned = assertThrows(OutOfDeviceMemoryException.class,
                 () -> NativeStatus.check(BnbC.BNB_ERR_OUT_OF_MEMORY, "pinned", 4096, () -> 17));
         assertEquals(4096, pinned.bytesRequested());

@@ -112,7 +112,8 @@ class SafetensorsMalformedFileTest {
         "{\"weight\": {\"dtype\": \"F32\", \"shape\": \"1\", \"data_offsets\": [0, 4]}}|\"shape\" must be an array",
         "{\"weight\": {\"dtype\": \"F32\", \"shape\": [1.0], \"data_offsets\": [0, 4]}}|element 0 is a number (1.0)",
         "{\"weight\": {\"dtype\": \"F32\", \"shape\": [null], \"data_offsets\": [0, 4]}}|element 0 is null",
-        "{\"weight\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": {\"begin\": 0}}}|\"data_offsets\" must be an array",
+        "{\"weight\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": {\"begin\": 0}}}"
+                + "|\"data_offsets\" must be an array",
         "{\"weight\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4, 8]}}|must have 2 elements, got 3",
         "{\"weight\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, \"4\"]}}|element 1 is a string",
     })
@@ -149,7 +150,8 @@ class SafetensorsMalformedFileTest {
     @Test
     void shapeWhoseByteCountOverflows() throws IOException {
         long big = 1L << 62;
-        Path file = writeRaw("{\"weight\": {\"dtype\": \"F32\", \"shape\": [" + big + ", 2], \"data_offsets\": [0, 8]}}",
+        Path file = writeRaw(
+                "{\"weight\": {\"dtype\": \"F32\", \"shape\": [" + big + ", 2], \"data_offsets\": [0, 8]}}",
                 8);
         assertRejected(file, "weight", "overflows");
     }

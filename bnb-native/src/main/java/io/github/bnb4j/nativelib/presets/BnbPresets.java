@@ -18,12 +18,14 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 @Properties(
         target = "io.github.bnb4j.nativelib.internal.BnbC",
         value = @Platform(
-                include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/quantiles.h", "bnb/bnb.h"},
+                include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/quantiles.h",
+                    "bnb/bnb.h"},
                 link = "bnb_cpu"))
 public class BnbPresets implements InfoMapper {
     @Override
     public void map(InfoMap infoMap) {
         infoMap.put(new Info("BNB_API").cppTypes().annotations())
-                .put(new Info("BNB_BNB_H", "BNB_TYPES_H", "BNB_RUNTIME_H", "BNB_QUANT_H", "BNB_OPTIM_H", "BNB_QUANTILES_H").skip());
+                .put(new Info("BNB_BNB_H", "BNB_TYPES_H", "BNB_RUNTIME_H", "BNB_QUANT_H", "BNB_OPTIM_H",
+                        "BNB_QUANTILES_H").skip());
     }
 }
