@@ -8,8 +8,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/results}
-work=$(mktemp -d)
-mkdir -p "$out"
+work=${BNB_WORK_DIR:-$(mktemp -d)}  # BNB_WORK_DIR keeps the logs where a caller can collect them after a timeout
+mkdir -p "$out" "$work"
 java="$here/jre/bin/java"
 cp_lib="$here/lib/*"
 tests="$here/tests/classes"
