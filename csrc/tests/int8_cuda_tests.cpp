@@ -29,13 +29,14 @@ void download(void* dst, const void* src, int64_t bytes) {
     CHECK_OK(bnb_cuda_stream_synchronize(nullptr));
 }
 
-// Quantizes, dequantizes and gathers the outlier columns on both sides and compares every byte. offset
+// Quantizes a, dequantizes and gathers the outlier columns on both sides and compares every byte. offset
 // shifts every device array by that many bytes (an odd offset takes the element kernels).
-void compare_vectorwise(int32_t dtype, int64_t rows, int64_t cols, float threshold, int offset, uint64_t seed) {
+void compare_vectorwise(const Matrix& a, float threshold, int offset) {
+    const int32_t dtype = a.dtype;
+    const int64_t rows = a.rows, cols = a.cols;
     const size_t size = test::dtype_bytes(dtype);
     const int64_t n = rows * cols;
     const char* name = test::dtype_label(dtype);
-    Matrix a = test::activations(dtype, rows, cols, seed, threshold > 0, true);
 
     std::vector<int8_t> cpu_codes(n), gpu_codes(n);
     std::vector<float> cpu_stats(rows), gpu_stats(rows);
@@ -49,6 +50,8 @@ void compare_vectorwise(int32_t dtype, int64_t rows, int64_t cols, float thresho
         d_n(8), d_back(n * size + off);
     upload(d_a.at<char>(off), a.data(), n * size);
     CHECK_OK(bnb_cuda_memset(d_codes.ptr, 0x55, n + offset, nullptr));
+    // The CUDA kernels flag outlier columns in this buffer: stale nonzero bytes must not count.
+    CHECK_OK(bnb_cuda_memset(d_cols.ptr, 0x7f, (cols + 1) * 8, nullptr));
     CHECK_OK(bnb_cuda_int8_vectorwise_quant(dtype, d_a.at<char>(off), rows, cols, threshold, d_codes.at<int8_t>(offset),
                                             d_stats.at<float>(), d_cols.at<int64_t>(), d_n.at<int64_t>(), nullptr));
     download(gpu_codes.data(), d_codes.at<char>(offset), n);
@@ -100,14 +103,45 @@ void compare_vectorwise(int32_t dtype, int64_t rows, int64_t cols, float thresho
     }
 }
 
+// Shapes on both sides of the CUDA paths with a threshold: the outlier columns zeroed by the compaction
+// block (rows * cols <= 2^19) or by a kernel of their own, and one or several rounds of 8192 columns in
+// the compaction.
 void test_vectorwise() {
-    const int64_t shapes[][2] = {{1, 1},    {1, 7},    {1, 4096}, {3, 33},    {3, 4096},  {4, 14336}, {5, 100},
-                                 {4097, 37}, {33, 4099}, {2, 40000}, {257, 2048}, {4097, 4096}};
+    const int64_t shapes[][2] = {{1, 1},    {1, 7},    {1, 4096},  {3, 33},     {3, 4096},   {4, 14336},
+                                 {5, 100},  {4097, 37}, {33, 4099}, {2, 40000}, {257, 2048}, {4097, 4096},
+                                 {1, 8192}, {1, 8193},  {64, 8193}, {40, 20000}};
     uint64_t seed = 100;
     for (int32_t dtype : {BNB_F32, BNB_F16, BNB_BF16})
         for (auto& s : shapes)
             for (float th : {0.0f, 6.0f})
-                for (int offset : {0, 1}) compare_vectorwise(dtype, s[0], s[1], th, offset, ++seed);
+                for (int offset : {0, 1})
+                    compare_vectorwise(test::activations(dtype, s[0], s[1], ++seed, th > 0, true), th, offset);
+}
+
+// Outlier columns in patterns that stress the in-place compaction: none, every column, every other
+// column, only the last of a round, only the first and the last.
+void test_outlier_patterns() {
+    const int64_t shapes[][2] = {{1, 8193}, {3, 20000}, {65, 8193}};
+    for (auto& s : shapes) {
+        const int64_t rows = s[0], cols = s[1];
+        for (int pattern = 0; pattern < 5; ++pattern) {
+            auto outlier = [&](int64_t c) {
+                switch (pattern) {
+                    case 0: return false;
+                    case 1: return true;
+                    case 2: return c % 2 == 1;
+                    case 3: return c == 8191;
+                    default: return c == 0 || c == cols - 1;
+                }
+            };
+            Matrix a(BNB_F16, rows, cols);
+            test::Random rng(static_cast<uint64_t>(pattern * 1000 + rows));
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t c = 0; c < cols; ++c)
+                    a.set(r * cols + c, outlier(c) && r == rows - 1 ? 7.0f : rng.normal());
+            for (int offset : {0, 1}) compare_vectorwise(a, 6.0f, offset);
+        }
+    }
 }
 
 void compare_mm_dequant(int32_t dtype, int64_t M, int64_t N, bool with_bias, int offset, test::Random& rng) {
@@ -212,6 +246,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     test_vectorwise();
+    test_outlier_patterns();
     test_mm_dequant();
     test_bad_columns();
     test_bad_arguments();

@@ -21,10 +21,12 @@ extern "C" {
 /* ---- row-wise quantization ---------------------------------------------------------------------
  * A value is an outlier when threshold > 0 and |x| >= threshold (NaN never is; +-inf always is).
  *   row_stats[r] = max |A[r, c]| over the values of row r that are not outliers and not NaN (0 if none);
- *   scale        = 127 * (1 / row_stats[r])   (two f32 roundings: what upstream's __fdividef gives);
+ *   scale        = 127 * (1 / row_stats[r])   (two f32 roundings; upstream's __fdividef can be one ulp off
+ *                  it, see docs/DECISIONS.md);
  *   codes[r, c]  = round_half_even(A[r, c] * scale), clamped to [-127, 127]; 0 for NaN (and for every
  *                  value of an all-zero row); 0 in every outlier column (all rows).
- *   outlier_cols = the columns holding at least one outlier, ascending, in outlier_cols[0 .. *n_outliers).
+ *   outlier_cols = the columns holding at least one outlier, ascending, in outlier_cols[0 .. *n_outliers);
+ *                  the entries after them are unspecified (the CUDA function uses the buffer as scratch).
  * threshold: >= 0 and not NaN (0 turns outliers off; +inf is allowed and flags only infinities).
  * outlier_cols and n_outliers: required when threshold > 0; with threshold == 0 they may be NULL and
  * are not written. */

@@ -17,9 +17,10 @@ constexpr float kInt8MmDequantScale = 6.200012e-05f;
 // Outliers exist only with a threshold; NaN never is one (the comparison is false), +-inf always is.
 BNB_HD inline bool int8_is_outlier(float abs_x, float threshold) { return threshold > 0.0f && abs_x >= threshold; }
 
-// 127 / absmax as upstream's __fdividef(127, absmax) gives it on the reference vectors: a rounded
-// reciprocal, then a rounded product (the exact quotient differs from it at some exact ties: see
-// docs/DECISIONS.md). Infinite for a zero absmax.
+// 127 / absmax as a rounded reciprocal, then a rounded product: the form of upstream's
+// __fdividef(127, absmax), whose approximate reciprocal the host cannot reproduce; the two are at most
+// one ulp apart for f16 absmax values and agree on the reference vectors, where the exact quotient does
+// not (docs/DECISIONS.md). Infinite for a zero absmax.
 BNB_HD inline float int8_scale(float absmax) { return 127.0f * (1.0f / absmax); }
 
 // round_half_even(y) clamped to [-127, 127]; 0 for NaN (0 * inf in an all-zero row, or a NaN input).
