@@ -83,6 +83,26 @@ int main(int argc, char** argv) {
         }
     }
 
+    // The 8 outlier columns of the mixed-precision product: gathered from the activations, dequantized from
+    // the weight (d_a and d_codes hold the last dtype's data; the timing does not depend on the values).
+    {
+        std::vector<int64_t> columns(8);
+        for (int j = 0; j < 8; ++j) columns[j] = (j * 509 + 7) % 4096;
+        upload(d_cols, columns.data(), 8 * 8);
+    }
+    for (int64_t rows : {1, 32, 4096, 14336}) {
+        const int32_t dtype = BNB_F16;
+        float ms = median_ms([&] {
+            REQUIRE_OK(bnb_cuda_int8_gather_columns(dtype, d_a, rows, 4096, (int64_t*)d_cols, 8, d_out, nullptr));
+        });
+        print_line("gather_columns", "f16", rows, 4096, "K", 6, rows * 8 * 4.0, ms);
+        ms = median_ms([&] {
+            REQUIRE_OK(bnb_cuda_int8_dequant_columns(dtype, (int8_t*)d_codes, (float*)d_row, rows, 4096,
+                                                     (int64_t*)d_cols, 8, d_out, nullptr));
+        });
+        print_line("dequant_columns", "f16", rows, 4096, "K", 6, rows * 8 * 3.0, ms);
+    }
+
     // int32 product to dtype with bias.
     {
         test::Random rng(3);
