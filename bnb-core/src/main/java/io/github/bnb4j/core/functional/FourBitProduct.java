@@ -134,8 +134,8 @@ final class FourBitProduct {
         LOG.info("bnb4j: 4-bit matmul computes in F32 because its input is F32, while the weight [{}, {}] was"
                 + " quantized from {}. Cost: the activations and outputs take twice the bytes, and batches above {}"
                 + " rows dequantize the weight to a temporary F32 matrix ({} MiB instead of {} MiB) and multiply in F32"
-                + " instead of on {} tensor cores, several times slower (upstream bitsandbytes issue #1177). Convert the"
-                + " input to {} to compute in the weight's dtype. (Logged once.)", w.n(), w.k(), s.dtype(),
+                + " instead of on {} tensor cores, several times slower (upstream bitsandbytes issue #1177)."
+                + " Convert the input to {} to compute in the weight's dtype. (Logged once.)", w.n(), w.k(), s.dtype(),
                 FUSED_GEMV_MAX_ROWS, mib(w, 4), mib(w, 2), s.dtype(), s.dtype());
     }
 

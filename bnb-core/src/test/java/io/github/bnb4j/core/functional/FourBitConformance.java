@@ -65,7 +65,8 @@ abstract class FourBitConformance extends BackendConformance {
         float[] ours = FourBit.dequantize(q.packed(), q.state()).toFloatArray();
         for (int i = 0; i < input.length; i++) {
             if (codeAt(packed, i) == codeAt(refPacked, i)) {
-                assertEquals(Float.floatToIntBits(refDequant[i]), Float.floatToIntBits(ours[i]), key + " ours[" + i + "]");
+                assertEquals(Float.floatToIntBits(refDequant[i]), Float.floatToIntBits(ours[i]),
+                        key + " ours[" + i + "]");
             }
         }
     }
@@ -110,7 +111,8 @@ abstract class FourBitConformance extends BackendConformance {
         byte[] refPacked = ReferenceVectors.bytes(key + ".packed");
         for (int i = 0; i < input.length; i++) {
             if (codeAt(packed, i) == codeAt(refPacked, i)) {
-                assertEquals(refDequant[i], ours[i], 2 * ulp(refDequant[i], a.dtype()) + 1e-30f, key + " ours[" + i + "]");
+                assertEquals(refDequant[i], ours[i], 2 * ulp(refDequant[i], a.dtype()) + 1e-30f,
+                        key + " ours[" + i + "]");
             }
         }
     }

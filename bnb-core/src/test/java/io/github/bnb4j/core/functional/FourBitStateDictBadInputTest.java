@@ -81,8 +81,8 @@ class FourBitStateDictBadInputTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         "\"blocksize\": 64|\"blocksize\": \"64\"|\"blocksize\" must be an integer, got 64",
         "\"blocksize\": 64|\"blocksize\": 64.5|\"blocksize\" must be an integer, got 64.5",
-        "\"blocksize\": 64|\"blocksize\": 48|blocksize must be one of [32, 64, 128, 256, 512, 1024, 2048, 4096], got 48",
-        "\"dtype\": \"bfloat16\"|\"dtype\": \"float64\"|\"dtype\" must be \"float32\", \"float16\" or \"bfloat16\", got float64",
+        "\"blocksize\": 64|\"blocksize\": 48|must be one of [32, 64, 128, 256, 512, 1024, 2048, 4096], got 48",
+        "\"dtype\": \"bfloat16\"|\"dtype\": \"float64\"|or \"bfloat16\", got float64",
         "\"shape\": [128, 256]|\"shape\": \"128x256\"|\"shape\" must be an array of integers, got 128x256",
         "\"shape\": [128, 256]|\"shape\": [128, -256]|shape dimensions must be >= 0",
         "\"shape\": [128, 256]|\"shape\": [128, 255]|must hold 510 values",
