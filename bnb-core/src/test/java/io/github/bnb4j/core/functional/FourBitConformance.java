@@ -232,6 +232,31 @@ abstract class FourBitConformance extends BackendConformance {
         }
     }
 
+    /** A state dict may nest in blocks other than 256: such scales are rebuilt before the plain kernels run. */
+    @Test
+    void nestedScalesInOtherBlocksizesAreRebuiltFirst() {
+        int n = 40;
+        int k = 100;
+        Tensor w = Tensor.fromFloats(scaledGaussian(n * k, 8), DType.F16, device(), n, k);
+        FourBitQuantized plain = FourBit.quantize(w, FourBitOptions.nf4().withBlocksize(Blocksize.B32));
+        AbsmaxScales.Nested scales = DoubleQuantization.quantize(plainAbsmax(plain.state()), Blocksize.B64);
+        FourBitState state = new FourBitState(w.shape(), DType.F16, Blocksize.B32, QuantType.NF4,
+                fourBitCode(QuantType.NF4), scales);
+        float[] rebuilt = rebuiltScales(scales);
+        byte[] packed = plain.packed().toByteArray();
+        float[] weight = new float[n * k];
+        for (int i = 0; i < weight.length; i++) {
+            weight[i] = FourBitReference.value(QuantType.NF4, codeAt(packed, i)) * rebuilt[i / 32];
+        }
+        float[] got = FourBit.dequantize(plain.packed(), state).toFloatArray();
+        for (int i = 0; i < weight.length; i++) {
+            assertEquals(FourBitReference.round(weight[i], DType.F16), got[i], "dequant[" + i + "]");
+        }
+        Tensor a = Tensor.fromFloats(gaussian(2 * k, 9), DType.F16, device(), 2, k);
+        assertCloseToProduct(a.toFloatArray(), weight, 2, n, k, null, FourBit.matmul4bit(a, plain.packed(), state),
+                DType.F16, "fused, nested in blocks of 64");
+    }
+
     @Test
     void doesNotModifyItsInputAndKeepsTheShape() {
         float[] values = gaussian(5000, 3);
@@ -276,10 +301,12 @@ abstract class FourBitConformance extends BackendConformance {
     @Test
     void emptyTensorsQuantizeToEmptyOutputs() {
         Tensor a = Tensor.empty(DType.F16, device(), 0, 8);
-        FourBitQuantized q = FourBit.quantize(a, FourBitOptions.nf4());
-        assertEquals(0, q.packed().numel());
-        assertEquals(0, q.state().blocks());
-        assertArrayEquals(new long[] {0, 8}, FourBit.dequantize(q.packed(), q.state()).shape());
+        for (AbsmaxStorage storage : AbsmaxStorage.values()) {
+            FourBitQuantized q = FourBit.quantize(a, FourBitOptions.nf4().withAbsmax(storage));
+            assertEquals(0, q.packed().numel());
+            assertEquals(0, q.state().blocks());
+            assertArrayEquals(new long[] {0, 8}, FourBit.dequantize(q.packed(), q.state()).shape());
+        }
     }
 
     // ---- products -----------------------------------------------------------------------------------
@@ -463,7 +490,7 @@ abstract class FourBitConformance extends BackendConformance {
         return Tensor.fromFloats(values, DType.F32, device(), values.length);
     }
 
-    /** dynamic[code[b]] * absmax2[b / 256] + offset, two f32 roundings, as the kernels undo nested scales. */
+    /** dynamic[code[b]] * absmax2[b / nested blocksize] + offset, two f32 roundings, as nested scales are undone. */
     private static float[] rebuiltScales(AbsmaxScales.Nested nested) {
         byte[] codes = nested.codes().toByteArray();
         float[] code = nested.state().code().toFloatArray();
@@ -471,7 +498,7 @@ abstract class FourBitConformance extends BackendConformance {
         float offset = nested.offset().toFloatArray()[0];
         float[] out = new float[codes.length];
         for (int b = 0; b < codes.length; b++) {
-            float product = code[codes[b] & 0xFF] * absmax2[b / 256];
+            float product = code[codes[b] & 0xFF] * absmax2[b / nested.state().blocksize().value()];
             out[b] = product + offset;
         }
         return out;

@@ -28,6 +28,10 @@ import io.github.bnb4j.core.functional.Gemm;
  * {@code dense_us} are device times from CUDA events over back-to-back calls; {@code call_us} is the wall time of
  * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches 1 and 8 take the
  * fused GEMV; batch 4096 (prefill and training shapes) dequantizes and runs the dense GEMM.</li>
+ * <li>{@code {"kind":"gemv4bit_crossover","N":..,"K":..,"dtype":"bf16","batch":..,"fused_us":..,
+ * "dequant_gemm_us":..}}: for batches up to the fused limit, the fused GEMV against dequantize + GEMM into
+ * preallocated buffers (the other path without its allocation), the measurement behind
+ * {@code FourBitProduct.FUSED_GEMV_MAX_ROWS}.</li>
  * </ul>
  */
 public final class FourBitBenchmark {
@@ -37,6 +41,7 @@ public final class FourBitBenchmark {
     private static final long[][] PREFILL_SHAPES = {{4096, 4096}, {14336, 4096}};
     private static final int[] GEMV_BATCHES = {1, 8};
     private static final int PREFILL_BATCH = 4096;
+    private static final int[] CROSSOVER_BATCHES = {1, 2, 4, 8, 12, 16};
     private static final DType[] GEMV_TYPES = {DType.F16, DType.BF16};
     private static final FourBitOptions NF4_64 = FourBitOptions.nf4();
 
@@ -63,6 +68,9 @@ public final class FourBitBenchmark {
                 bench.products(shape[0], shape[1], dtype, new int[] {PREFILL_BATCH}, new DeviceTimer(bench.gpu, 10, 5),
                         10);
             }
+        }
+        for (long[] shape : PREFILL_SHAPES) {
+            bench.crossover(shape[0], shape[1], DType.BF16);
         }
     }
 
@@ -104,6 +112,30 @@ public final class FourBitBenchmark {
                                     .put("nf4_us", nf4Us).put("dense_us", denseUs).put("call_us", callUs(nf4, calls)));
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** The fused GEMV against dequantize + GEMM for batches the fused path takes. */
+    private void crossover(long n, long k, DType dtype) {
+        DeviceTimer timer = new DeviceTimer(gpu, 100, 5);
+        try (Tensor dense = RandomTensors.gaussian(n * k, dtype, gpu, 2); Tensor w = dense.reshape(n, k);
+                FourBitQuantized q = FourBit.quantize(w, NF4_64); Tensor weight = Tensor.empty(dtype, gpu, n, k)) {
+            MatrixOperand wt = MatrixOperand.transposed(weight);
+            for (int batch : CROSSOVER_BATCHES) {
+                try (Tensor x = RandomTensors.gaussian(batch * k, dtype, gpu, 3);
+                        Tensor a = x.reshape(batch, k);
+                        Tensor out = Tensor.empty(dtype, gpu, batch, n)) {
+                    MatrixOperand xa = MatrixOperand.of(a);
+                    double fusedUs = timer.medianMs(() -> FourBit.matmul4bitInto(a, q.packed(), q.state(), out)) * 1e3;
+                    double otherUs = timer.medianMs(() -> {
+                        FourBit.dequantizeInto(q.packed(), q.state(), weight);
+                        Gemm.gemmInto(xa, wt, 1f, 0f, out);
+                    }) * 1e3;
+                    System.out.println(new JsonLine().put("kind", "gemv4bit_crossover").put("N", n).put("K", k)
+                            .put("dtype", name(dtype)).put("batch", batch).put("fused_us", fusedUs)
+                            .put("dequant_gemm_us", otherUs));
                 }
             }
         }
