@@ -27,6 +27,10 @@ public sealed interface MatmulLtState extends AutoCloseable permits MatmulLtStat
     /** Whether the layer keeps a trainable 16-bit weight (upstream {@code has_fp16_weights}). */
     boolean hasFp16Weights();
 
+    /** Releases the int8 weight (never the caller's 16-bit weight); closing twice is harmless. */
+    @Override
+    void close();
+
     /**
      * An inference state over an int8 weight, which the state then owns.
      *
