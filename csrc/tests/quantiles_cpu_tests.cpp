@@ -14,8 +14,9 @@ void check_against_reference(int32_t dtype, int64_t n, float offset, int num_qua
     CHECK_OK(bnb_cpu_estimate_quantiles(dtype, a.data(), out.data(), offset, num_quantiles, n));
     CHECK(out[num_quantiles] == 12345.0f, "wrote past out[%d]", num_quantiles);
     for (int j = 0; j < num_quantiles; ++j)
-        CHECK_OR_RETURN(test::same_float(out[j], expected[j]), "%s n=%lld offset=%g k=%d: out[%d] = %.9g, expected %.9g",
-                        dtype_label(dtype), static_cast<long long>(n), offset, num_quantiles, j, out[j], expected[j]);
+        CHECK_OR_RETURN(test::same_float(out[j], expected[j]),
+                        "%s n=%lld offset=%g k=%d: out[%d] = %.9g, expected %.9g", dtype_label(dtype),
+                        static_cast<long long>(n), offset, num_quantiles, j, out[j], expected[j]);
 }
 
 void test_sizes_and_dtypes() {
@@ -54,14 +55,16 @@ void test_closed_form() {
 
 void test_bad_arguments() {
     std::vector<float> a(4096, 1.0f), out(256);
-    CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 1.0f / 512, 256, 255), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 1.0f / 512, 256, 255),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "n must be >= 256") != nullptr, "message: %s", bnb_last_error());
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 0.0f, 256, 4096), BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "offset must be in (0, 0.5]") != nullptr, "message: %s", bnb_last_error());
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 0.51f, 256, 4096), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), NAN, 256, 4096), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 0.1f, 0, 4096), BNB_ERR_INVALID_ARGUMENT);
-    CHECK(strstr(bnb_last_error(), "num_quantiles must be in [1, 256], got 0") != nullptr, "message: %s", bnb_last_error());
+    CHECK(strstr(bnb_last_error(), "num_quantiles must be in [1, 256], got 0") != nullptr, "message: %s",
+          bnb_last_error());
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 0.1f, 257, 4096), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, nullptr, out.data(), 0.1f, 256, 4096), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), nullptr, 0.1f, 256, 4096), BNB_ERR_INVALID_ARGUMENT);

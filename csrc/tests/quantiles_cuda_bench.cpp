@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
         for (int log2 = 20; log2 <= max_log2; log2 += 4) {
             const int64_t n = int64_t{1} << log2;
             const float ms = median_ms([&] {
-                REQUIRE_OK(bnb_cuda_estimate_quantiles(dtype, d_a, static_cast<float*>(d_out), 1.0f / 512, 256, n, nullptr));
+                REQUIRE_OK(bnb_cuda_estimate_quantiles(dtype, d_a, static_cast<float*>(d_out), 1.0f / 512, 256, n,
+                                                       nullptr));
             });
             const double bytes = static_cast<double>(n) * size + 256 * 4;
             printf("{\"kind\":\"quantiles\",\"source\":\"bnb_quantiles_cuda_bench\",\"dtype\":\"%s\",\"n\":%lld,"

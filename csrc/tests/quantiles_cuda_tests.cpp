@@ -34,9 +34,9 @@ void compare(int32_t dtype, int64_t n, float offset, int num_quantiles, bool spe
     CHECK(test::bits_of(gpu[num_quantiles]) == 0x7f7f7f7fu, "wrote past out[%d]", num_quantiles);
     const std::vector<float> expected = test::reference_quantiles(dtype, a, n, offset, num_quantiles);
     for (int j = 0; j < num_quantiles; ++j) {
-        CHECK_OR_RETURN(test::same_float(gpu[j], cpu[j]), "%s n=%lld offset=%g k=%d shift=%d: out[%d] gpu %.9g cpu %.9g",
-                        dtype_label(dtype), static_cast<long long>(n), offset, num_quantiles, element_offset, j, gpu[j],
-                        cpu[j]);
+        CHECK_OR_RETURN(test::same_float(gpu[j], cpu[j]),
+                        "%s n=%lld offset=%g k=%d shift=%d: out[%d] gpu %.9g cpu %.9g", dtype_label(dtype),
+                        static_cast<long long>(n), offset, num_quantiles, element_offset, j, gpu[j], cpu[j]);
         CHECK_OR_RETURN(test::same_float(gpu[j], expected[j]), "%s n=%lld: out[%d] gpu %.9g reference %.9g",
                         dtype_label(dtype), static_cast<long long>(n), j, gpu[j], expected[j]);
     }

@@ -21,9 +21,9 @@ namespace {
 
 constexpr int kSortThreads = 256;
 constexpr int kKeysPerThread = kQuantileChunk / kSortThreads;
-// Digit bits per radix pass: 16-bit keys take 4 passes of 4 bits; 32-bit keys 7 passes of up to 5 bits (6 bits, cub's choice
-// for its single-tile sorts, needs 100 registers: 2 blocks per SM; 5 bits fit 80 registers without spills, 3
-// blocks per SM, with 17 KB of shared memory each).
+// Digit bits per radix pass: 16-bit keys take 4 passes of 4 bits; 32-bit keys 7 passes of up to 5 bits (6 bits,
+// cub's choice for its single-tile sorts, needs 100 registers: 2 blocks per SM; 5 bits fit 80 registers without
+// spills, 3 blocks per SM, with 17 KB of shared memory each).
 template <typename K>
 constexpr int kRadixBits = sizeof(K) == 2 ? 4 : 5;
 constexpr int kSortBlocksPerSm = 3;

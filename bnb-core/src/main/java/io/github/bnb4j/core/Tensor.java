@@ -6,9 +6,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
-import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.core.internal.NativeRuntime;
 import io.github.bnb4j.core.internal.NativeRuntime.CopyDirection;
+import io.github.bnb4j.nativelib.Bnb;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;

@@ -2,7 +2,7 @@ package io.github.bnb4j.nativelib;
 
 import io.github.bnb4j.nativelib.internal.BnbC;
 
-/** Status codes returned by every function of the C API ({@code BNB_OK}, {@code BNB_ERR_*} in bnb.h). */
+/** Status codes returned by every function of the C API ({@code BNB_OK}, {@code BNB_ERR_*} in bnb/types.h). */
 public enum Status {
     OK(BnbC.BNB_OK),
     INVALID_ARGUMENT(BnbC.BNB_ERR_INVALID_ARGUMENT),
