@@ -27,7 +27,7 @@ public final class Int8StateDict {
     public static final String SCB = "SCB";
     /** The key of the format marker, after the prefix. */
     public static final String WEIGHT_FORMAT = "weight_format";
-    /** The value of {@link #WEIGHT_FORMAT} for the row format (upstream's {@code LINEAR_8BIT_WEIGHTS_FORMAT_MAPPING}). */
+    /** {@link #WEIGHT_FORMAT} of the row format: upstream's {@code LINEAR_8BIT_WEIGHTS_FORMAT_MAPPING["row"]}. */
     public static final int ROW_FORMAT = 0;
 
     private static final Set<DType> INTEGER_TYPES = Set.of(DType.U8, DType.I8, DType.I32, DType.I64);

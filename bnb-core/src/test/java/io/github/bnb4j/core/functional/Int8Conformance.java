@@ -105,7 +105,8 @@ abstract class Int8Conformance extends BackendConformance {
         byte[] a = randomCodes(m * k, rng);
         byte[] b = randomCodes(n * k, rng);
 
-        Tensor c = Int8.gemm(Tensor.fromBytes(a, DType.I8, device(), m, k), Tensor.fromBytes(b, DType.I8, device(), n, k));
+        Tensor c = Int8.gemm(Tensor.fromBytes(a, DType.I8, device(), m, k),
+                Tensor.fromBytes(b, DType.I8, device(), n, k));
 
         assertArrayEquals(new long[] {m, n}, c.shape());
         assertArrayEquals(product(a, b, m, k, n), c.toIntArray());
@@ -187,7 +188,8 @@ abstract class Int8Conformance extends BackendConformance {
 
         Tensor codes = Tensor.zeros(DType.I8, device(), 4, 8);
         assertMessage(IllegalArgumentException.class,
-                () -> Int8.vectorwiseDequant(codes, Tensor.zeros(DType.F32, device(), 5), DType.F16), "rowStats", "[4]");
+                () -> Int8.vectorwiseDequant(codes, Tensor.zeros(DType.F32, device(), 5), DType.F16), "rowStats",
+                "[4]");
         assertMessage(IllegalArgumentException.class,
                 () -> Int8.vectorwiseDequant(a, Tensor.zeros(DType.F32, device(), 4), DType.F16), "codes", "I8");
         assertMessage(UnsupportedOperationException.class,
@@ -206,7 +208,8 @@ abstract class Int8Conformance extends BackendConformance {
         assertMessage(IllegalArgumentException.class,
                 () -> Int8.mmDequant(c, rows, Tensor.zeros(DType.F32, device(), 4), DType.F16), "colStats", "[3]");
         assertMessage(IllegalArgumentException.class,
-                () -> Int8.mmDequant(c, rows, Tensor.zeros(DType.F32, device(), 3), Tensor.zeros(DType.F16, device(), 4)),
+                () -> Int8.mmDequant(c, rows, Tensor.zeros(DType.F32, device(), 3),
+                        Tensor.zeros(DType.F16, device(), 4)),
                 "bias", "[3]");
 
         Tensor closed = Tensor.zeros(DType.F16, device(), 4, 8);
