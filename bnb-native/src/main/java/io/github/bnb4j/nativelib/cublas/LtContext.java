@@ -29,6 +29,7 @@ final class LtContext implements AutoCloseable {
     private final FloatPointer betaF32 = new FloatPointer(1);
     private final IntPointer alphaI32 = new IntPointer(1);
     private final IntPointer betaI32 = new IntPointer(1);
+    private LtInt8Copy int8Copy;
 
     LtContext(int device) {
         this.device = device;
@@ -107,8 +108,16 @@ final class LtContext implements AutoCloseable {
         }
     }
 
+    /** See {@link CublasLt#copyInt8Rows}. */
+    void copyInt8Rows(Pointer stream, long rows, long cols, long src, long srcStride, long dst, long dstStride) {
+        if (int8Copy == null) {
+            int8Copy = new LtInt8Copy();
+        }
+        int8Copy.copyRows(handle, stream, rows, cols, src, srcStride, dst, dstStride);
+    }
+
     /** A pointer object holding {@code target}; owns nothing. */
-    private static Pointer at(long target) {
+    static Pointer at(long target) {
         return new Pointer() {
             {
                 this.address = target;
@@ -120,6 +129,9 @@ final class LtContext implements AutoCloseable {
     public void close() {
         plans.values().forEach(LtPlan::close);
         plans.clear();
+        if (int8Copy != null) {
+            int8Copy.close();
+        }
         cublasLtDestroy(handle);
         BnbC.bnb_cuda_free(device, workspace);
     }
