@@ -8,8 +8,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/results}
-work=$(mktemp -d)
-mkdir -p "$out"
+work=${BNB_WORK_DIR:-$(mktemp -d)}  # BNB_WORK_DIR keeps the logs where a caller can collect them after a timeout
+mkdir -p "$out" "$work"
 java="$here/jre/bin/java"
 cp_lib="$here/lib/*"
 tests="$here/tests/classes"
@@ -70,7 +70,7 @@ fi
 log "== benchmarks"
 bench_package=io.github.bnb4j.examples.bench
 benches=${BENCH_ARGS:-$bench_package.BlockwiseBenchmark $bench_package.OptimizerBenchmark
-  $bench_package.QuantilesBenchmark $bench_package.GemmBenchmark}
+  $bench_package.QuantilesBenchmark $bench_package.GemmBenchmark $bench_package.Int8Benchmark}
 # torch.sort of the quantile benchmark's tensors, joined into its lines (QuantilesBenchmark reads TORCH_SORT_JSONL)
 [ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null &&
   python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" &&
