@@ -18,7 +18,8 @@ __global__ void scales_kernel(float* ours, float* upstream) {
 int main() {
     const int n = 0x7c00;
     float *d_ours = nullptr, *d_upstream = nullptr;
-    if (cudaMalloc(&d_ours, n * sizeof(float)) != cudaSuccess || cudaMalloc(&d_upstream, n * sizeof(float)) != cudaSuccess) {
+    if (cudaMalloc(&d_ours, n * sizeof(float)) != cudaSuccess ||
+        cudaMalloc(&d_upstream, n * sizeof(float)) != cudaSuccess) {
         printf("bnb_int8_scale_tests: skipped, no GPU\n");
         return 0;
     }
@@ -35,9 +36,11 @@ int main() {
             if (++differ <= 20) printf("absmax half 0x%04x: ours %a, __fdividef %a\n", h, ours[h], upstream[h]);
         }
     if (differ != 0) {
-        fprintf(stderr, "bnb_int8_scale_tests: %d of %d f16 absmax values scale differently from upstream\n", differ, n - 1);
+        fprintf(stderr, "bnb_int8_scale_tests: %d of %d f16 absmax values scale differently from upstream\n", differ,
+                n - 1);
         return 1;
     }
-    printf("bnb_int8_scale_tests: the scale equals __fdividef(127, absmax) for all %d positive finite f16 values\n", n - 1);
+    printf("bnb_int8_scale_tests: the scale equals __fdividef(127, absmax) for all %d positive finite f16 values\n",
+           n - 1);
     return 0;
 }

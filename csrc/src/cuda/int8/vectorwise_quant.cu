@@ -134,8 +134,8 @@ __global__ void __launch_bounds__(kCompactThreads)
 }
 
 __global__ void __launch_bounds__(kElementThreads)
-    zero_columns_kernel(int8_t* __restrict__ codes, int64_t rows, int64_t cols, const int64_t* __restrict__ outlier_cols,
-                        const int64_t* __restrict__ n_outliers) {
+    zero_columns_kernel(int8_t* __restrict__ codes, int64_t rows, int64_t cols,
+                        const int64_t* __restrict__ outlier_cols, const int64_t* __restrict__ n_outliers) {
     const int64_t n = *n_outliers;
     const int64_t total = rows * n;
     for (int64_t i = blockIdx.x * int64_t{kElementThreads} + threadIdx.x; i < total;
@@ -222,7 +222,9 @@ bnb_status bnbk_bnb_cuda_int8_vectorwise_quant(int32_t dtype, const void* A, int
                 if (rows > 0) BNB_CUDA_CHECK(cudaMemsetAsync(row_stats, 0, rows * sizeof(float), s));
                 return BNB_OK;
             }
-            if (sparse) return bnb::quantize_sparse<D>(A, rows, cols, threshold, codes, row_stats, outlier_cols, n_outliers, s);
+            if (sparse)
+                return bnb::quantize_sparse<D>(A, rows, cols, threshold, codes, row_stats, outlier_cols, n_outliers,
+                                               s);
             return bnb::launch_quantize<D, false>(A, rows, cols, threshold, codes, row_stats, nullptr, s);
         });
     });

@@ -185,7 +185,8 @@ bnb_status dispatch_four_bit_blocksize(int64_t blocksize, Body&& body) {
         case 1024: return body(std::integral_constant<int, 1024>{});
         case 2048: return body(std::integral_constant<int, 2048>{});
         case 4096: return body(std::integral_constant<int, 4096>{});
-        default: return BNB_FAIL(BNB_ERR_INTERNAL, "blocksize %lld passed its check", static_cast<long long>(blocksize));
+        default:
+            return BNB_FAIL(BNB_ERR_INTERNAL, "blocksize %lld passed its check", static_cast<long long>(blocksize));
     }
 }
 

@@ -94,7 +94,8 @@ template <int32_t D, int M, bool Nested>
 __global__ void __launch_bounds__(kThreads)
     gemv_4bit_kernel(int32_t quant_type, const typename CudaElement<D>::type* __restrict__ a,
                      const uint8_t* __restrict__ packed, ScaleArgs scale_args,
-                     const typename CudaElement<D>::type* __restrict__ bias, typename CudaElement<D>::type* __restrict__ out,
+                     const typename CudaElement<D>::type* __restrict__ bias,
+                     typename CudaElement<D>::type* __restrict__ out,
                      int m, int64_t n, int64_t k, int blocksize_log2) {
     // Activations per chunk as 16-byte vectors: 4 (16-bit) or 8 (f32).
     constexpr int kVectorsPerChunk = kChunk * sizeof(typename CudaElement<D>::type) / 16;
