@@ -59,8 +59,9 @@ __device__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned
     }
 }
 
+// At most 64 registers: 4 blocks (32 warps) of 64 bytes in flight per thread on an SM.
 template <int32_t D, int BS, int32_t QT>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, 4)
     quantize_4bit_kernel(const typename CudaElement<D>::type* __restrict__ a, float* __restrict__ absmax,
                          uint8_t* __restrict__ packed, int64_t n, bool aligned) {
     using S = FourBitShape<D, BS>;
