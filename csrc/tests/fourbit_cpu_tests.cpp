@@ -113,14 +113,17 @@ void test_reference_vectors(const test::ReferenceVectors& ref) {
                         const float y = x * r2;
                         explained |= (qt == BNB_QUANT_NF4 ? test::spec_nf4(y) : test::spec_fp4(y)) == theirs;
                     }
-                    CHECK_OR_RETURN(explained, "%s: code %lld is %d, upstream %d", key.c_str(), (long long)i, ours, theirs);
+                    CHECK_OR_RETURN(explained, "%s: code %lld is %d, upstream %d", key.c_str(), (long long)i, ours,
+                                    theirs);
                     ++ties;
                 }
                 CHECK(ties <= n / 1000, "%s: %d codes differ from upstream", key.c_str(), ties);
-                if (ties > 0) printf("%s: %d of %lld codes fall the other side of a threshold tie\n", key.c_str(), ties, (long long)n);
+                if (ties > 0)
+                    printf("%s: %d of %lld codes fall the other side of a threshold tie\n", key.c_str(), ties,
+                           (long long)n);
                 for (size_t b = 0; b < absmax.size(); ++b)
-                    CHECK_OR_RETURN(test::bits_of(our_absmax[b]) == test::bits_of(absmax[b]), "%s: absmax[%zu] %a vs %a",
-                                    key.c_str(), b, our_absmax[b], absmax[b]);
+                    CHECK_OR_RETURN(test::bits_of(our_absmax[b]) == test::bits_of(absmax[b]),
+                                    "%s: absmax[%zu] %a vs %a", key.c_str(), b, our_absmax[b], absmax[b]);
                 CHECK_OK(bnb_cpu_dequantize_4bit(dtype, qt, packed.data(), absmax.data(), our_out.data(), bs, n));
                 for (int64_t i = 0; i < n; ++i)
                     CHECK_OR_RETURN(same_element(dtype, our_out, dequant, i), "%s: dequant[%lld] differs", key.c_str(),
@@ -170,8 +173,9 @@ void test_reference_vectors(const test::ReferenceVectors& ref) {
                 const double want = test::load_value(dtype, expected, r);
                 const double got = test::load_value(dtype, out, r);
                 const double tolerance = 2 * u * magnitude + 2 * u * fabs(want);
-                CHECK_OR_RETURN(fabs(got - want) <= tolerance, "%s.gemv out[%lld] = %.6g, upstream %.6g, tolerance %.3g",
-                                prefix.c_str(), (long long)r, got, want, tolerance);
+                CHECK_OR_RETURN(fabs(got - want) <= tolerance,
+                                "%s.gemv out[%lld] = %.6g, upstream %.6g, tolerance %.3g", prefix.c_str(),
+                                (long long)r, got, want, tolerance);
             }
             ++cases;
         }
@@ -273,7 +277,8 @@ void test_gemv_shapes() {
                         for (int64_t j = 0; j < s.n; ++j) test::store_value(dtype, bias, j, rng.normal());
                         std::vector<float> absmax(blocks);
                         std::vector<uint8_t> packed((values + 1) / 2);
-                        CHECK_OK(bnb_cpu_quantize_4bit(dtype, qt, w.data(), absmax.data(), packed.data(), s.bs, values));
+                        CHECK_OK(bnb_cpu_quantize_4bit(dtype, qt, w.data(), absmax.data(), packed.data(), s.bs,
+                                                       values));
                         std::vector<uint8_t> codes(blocks);
                         std::vector<float> absmax2((blocks + 255) / 256, 0.0f);
                         const float offset = 0.125f;
@@ -289,12 +294,13 @@ void test_gemv_shapes() {
                         const void* b = with_bias ? bias.data() : nullptr;
                         bnb_4bit_nested_absmax scales = {codes.data(), code.data(), absmax2.data(), &offset};
                         if (nested)
-                            CHECK_OK(bnb_cpu_gemv_4bit_nested(dtype, qt, a.data(), packed.data(), &scales, b, out.data(),
-                                                              s.m, s.n, s.k, s.bs));
+                            CHECK_OK(bnb_cpu_gemv_4bit_nested(dtype, qt, a.data(), packed.data(), &scales, b,
+                                                              out.data(), s.m, s.n, s.k, s.bs));
                         else
                             CHECK_OK(bnb_cpu_gemv_4bit(dtype, qt, a.data(), packed.data(), absmax.data(), b, out.data(),
                                                        s.m, s.n, s.k, s.bs));
-                        const double unit = dtype == BNB_F32 ? 1.0 / (1 << 24) : dtype == BNB_F16 ? 1.0 / 2048 : 1.0 / 256;
+                        const double unit =
+                            dtype == BNB_F32 ? 1.0 / (1 << 24) : dtype == BNB_F16 ? 1.0 / 2048 : 1.0 / 256;
                         for (int64_t i = 0; i < s.m; ++i)
                             for (int64_t j = 0; j < s.n; ++j) {
                                 double sum = with_bias ? test::load_value(dtype, bias, j) : 0.0, magnitude = fabs(sum);
@@ -307,12 +313,13 @@ void test_gemv_shapes() {
                                     magnitude += fabs(term);
                                 }
                                 const double got = test::load_value(dtype, out, i * s.n + j);
-                                // f32 sums of k terms, one rounding to dtype, and dtype's subnormal spacing (f16: 2^-24).
+                                // f32 sums of k terms, one rounding to dtype, and dtype's subnormal spacing
+                                // (f16: 2^-24).
                                 const double tolerance = (s.k + 2) * 1.2e-7 * magnitude + unit * fabs(sum) +
                                                          (dtype == BNB_F16 ? 6e-8 : 1e-38);
                                 CHECK_OR_RETURN(fabs(got - sum) <= tolerance,
-                                                "gemv %s %s m=%lld n=%lld k=%lld bs=%lld nested=%d bias=%d out[%lld,%lld] "
-                                                "= %.8g, expected %.8g",
+                                                "gemv %s %s m=%lld n=%lld k=%lld bs=%lld nested=%d bias=%d "
+                                                "out[%lld,%lld] = %.8g, expected %.8g",
                                                 dtype_label(dtype), quant_label(qt), (long long)s.m, (long long)s.n,
                                                 (long long)s.k, (long long)s.bs, nested, with_bias, (long long)i,
                                                 (long long)j, got, sum);
@@ -344,18 +351,27 @@ void test_bad_arguments() {
     CHECK_FAILS(bnb_cpu_dequantize_4bit(BNB_U8, BNB_QUANT_FP4, q, f, f, 64, 16), BNB_ERR_UNSUPPORTED);
     CHECK_FAILS(bnb_cpu_dequantize_4bit(BNB_F16, BNB_QUANT_FP4, q, nullptr, f, 64, 16), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_dequantize_4bit(BNB_F16, BNB_QUANT_FP4, q, f, f, 100, 16), BNB_ERR_UNSUPPORTED);
-    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, nullptr, f, 64, 16), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, &missing, f, 64, 16), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, nullptr, f, 64, 16),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, &missing, f, 64, 16),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "nested") != nullptr, "message names the nested absmax: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, &nested, f, 64, -5), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_dequantize_4bit_nested(BNB_F16, BNB_QUANT_FP4, q, &nested, f, 64, -5),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 0, 4, 4, 64), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 17, 4, 4, 64), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 17, 4, 4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK(strstr(bnb_last_error(), "17") != nullptr, "message names m: %s", bnb_last_error());
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, -1, 4, 64), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, 4, -4, 64), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, nullptr, q, f, nullptr, f, 1, 4, 4, 64), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, nullptr, nullptr, f, 1, 4, 4, 64), BNB_ERR_INVALID_ARGUMENT);
-    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, nullptr, 1, 4, 4, 64), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, -1, 4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, 4, -4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, nullptr, q, f, nullptr, f, 1, 4, 4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, nullptr, nullptr, f, 1, 4, 4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, BNB_QUANT_NF4, f, q, f, nullptr, nullptr, 1, 4, 4, 64),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_BF16, 7, f, q, f, nullptr, f, 1, 4, 4, 64), BNB_ERR_UNSUPPORTED);
     CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_I8, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, 4, 4, 64), BNB_ERR_UNSUPPORTED);
     CHECK_FAILS(bnb_cpu_gemv_4bit(BNB_F32, BNB_QUANT_NF4, f, q, f, nullptr, f, 1, 4, 4, 33), BNB_ERR_UNSUPPORTED);

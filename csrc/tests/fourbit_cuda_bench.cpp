@@ -33,7 +33,8 @@ void bench_quantization() {
         for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
             for (int64_t bs : {64, 128, 4096}) {
                 const float q_ms = per_launch_ms([&](int) {
-                    REQUIRE_OK(bnb_cuda_quantize_4bit(dtype, qt, d_in, (float*)d_absmax, (uint8_t*)d_packed, bs, n, nullptr));
+                    REQUIRE_OK(bnb_cuda_quantize_4bit(dtype, qt, d_in, (float*)d_absmax, (uint8_t*)d_packed, bs, n,
+                                                      nullptr));
                 }, 5);
                 const float d_ms = per_launch_ms([&](int) {
                     REQUIRE_OK(bnb_cuda_dequantize_4bit(dtype, qt, (uint8_t*)d_packed, (float*)d_absmax, d_out, bs, n,
@@ -102,7 +103,8 @@ void bench_gemv(int64_t N, int64_t K) {
                        nested ? "nested" : "plain", (long long)bs, ms * 1e3, read / ms / 1e6);
                 fflush(stdout);
             }
-    for (void* p : {d_packed, d_absmax, d_codes, d_code, d_absmax2, d_offset, d_a, d_out}) REQUIRE_OK(bnb_cuda_free(0, p));
+    for (void* p : {d_packed, d_absmax, d_codes, d_code, d_absmax2, d_offset, d_a, d_out})
+        REQUIRE_OK(bnb_cuda_free(0, p));
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ struct DeviceBuffer {
 
 template <typename T>
 void upload(const DeviceBuffer& d, const std::vector<T>& v, int64_t byte_offset = 0) {
-    CHECK_OK(bnb_cuda_memcpy(d.at<char>(byte_offset), v.data(), v.size() * sizeof(T), BNB_COPY_HOST_TO_DEVICE, nullptr));
+    CHECK_OK(bnb_cuda_memcpy(d.at<char>(byte_offset), v.data(), v.size() * sizeof(T), BNB_COPY_HOST_TO_DEVICE,
+                             nullptr));
 }
 
 template <typename T>
@@ -33,7 +34,8 @@ std::vector<T> download(const DeviceBuffer& d, size_t count, int64_t byte_offset
     return v;
 }
 
-bool same_elements(int32_t dtype, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int64_t n, int64_t* at) {
+bool same_elements(int32_t dtype, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int64_t n,
+                   int64_t* at) {
     for (int64_t i = 0; i < n; ++i) {
         bool same;
         if (dtype == BNB_F32) {
@@ -83,11 +85,11 @@ void compare_quantization(int32_t dtype, int32_t qt, int64_t n, int64_t bs, int 
     const char* d = dtype_label(dtype);
     const char* q = quant_label(qt);
     for (int64_t b = 0; b < blocks; ++b)
-        CHECK_OR_RETURN(test::same_float(cpu_absmax[b], gpu_absmax[b]), "%s %s n=%lld bs=%lld off=%d absmax[%lld]", d, q,
-                        (long long)n, (long long)bs, offset, (long long)b);
+        CHECK_OR_RETURN(test::same_float(cpu_absmax[b], gpu_absmax[b]), "%s %s n=%lld bs=%lld off=%d absmax[%lld]", d,
+                        q, (long long)n, (long long)bs, offset, (long long)b);
     for (int64_t j = 0; j < bytes; ++j)
-        CHECK_OR_RETURN(cpu_packed[j] == gpu_packed[j], "%s %s n=%lld bs=%lld off=%d byte %lld: cpu %02x gpu %02x", d, q,
-                        (long long)n, (long long)bs, offset, (long long)j, cpu_packed[j], gpu_packed[j]);
+        CHECK_OR_RETURN(cpu_packed[j] == gpu_packed[j], "%s %s n=%lld bs=%lld off=%d byte %lld: cpu %02x gpu %02x", d,
+                        q, (long long)n, (long long)bs, offset, (long long)j, cpu_packed[j], gpu_packed[j]);
     upload(d_absmax, cpu_absmax);
     CHECK_OK(bnb_cuda_dequantize_4bit(dtype, qt, d_packed.at<uint8_t>(offset), d_absmax.at<float>(),
                                       d_out.at<char>(offset * size), bs, n, nullptr));
@@ -104,8 +106,8 @@ void compare_quantization(int32_t dtype, int32_t qt, int64_t n, int64_t bs, int 
     CHECK_OK(bnb_cuda_dequantize_4bit_nested(dtype, qt, d_packed.at<uint8_t>(offset), &nested,
                                              d_out.at<char>(offset * size), bs, n, nullptr));
     CHECK(same_elements(dtype, cpu_nested, download<uint8_t>(d_out, n * size, offset * size), n, &at),
-          "%s %s n=%lld bs=%lld off=%d: nested dequantized value %lld differs", d, q, (long long)n, (long long)bs, offset,
-          (long long)at);
+          "%s %s n=%lld bs=%lld off=%d: nested dequantized value %lld differs", d, q, (long long)n, (long long)bs,
+          offset, (long long)at);
 }
 
 void test_quantization() {
@@ -135,11 +137,11 @@ void compare_gemv(int32_t dtype, int32_t qt, int64_t m, int64_t n, int64_t k, in
     std::vector<uint8_t> cpu_out(m * n * size);
     const void* host_bias = bias ? b.data() : nullptr;
     if (nested)
-        CHECK_OK(bnb_cpu_gemv_4bit_nested(dtype, qt, a.data(), packed.data(), &host_nested, host_bias, cpu_out.data(), m,
-                                          n, k, bs));
+        CHECK_OK(bnb_cpu_gemv_4bit_nested(dtype, qt, a.data(), packed.data(), &host_nested, host_bias, cpu_out.data(),
+                                          m, n, k, bs));
     else
-        CHECK_OK(bnb_cpu_gemv_4bit(dtype, qt, a.data(), packed.data(), absmax.data(), host_bias, cpu_out.data(), m, n, k,
-                                   bs));
+        CHECK_OK(bnb_cpu_gemv_4bit(dtype, qt, a.data(), packed.data(), absmax.data(), host_bias, cpu_out.data(), m, n,
+                                   k, bs));
 
     DeviceBuffer d_a((m * k + offset) * size), d_packed(bytes + offset), d_absmax(blocks * 4), d_bias(n * size),
         d_out(m * n * size), d_codes(blocks), d_code(1024), d_absmax2(absmax2.size() * 4), d_offset(4);
@@ -171,14 +173,17 @@ void compare_gemv(int32_t dtype, int32_t qt, int64_t m, int64_t n, int64_t k, in
                 const int64_t v = j * k + c;
                 const double s = nested ? double(code[codes[v / bs]]) * absmax2[v / bs / 256] + offset_value[0]
                                         : double(absmax[v / bs]);
-                magnitude += fabs(test::load_value(dtype, a, i * k + c) * test::spec_value(qt, test::code_at(packed, v)) * s);
+                magnitude += fabs(test::load_value(dtype, a, i * k + c) *
+                                  test::spec_value(qt, test::code_at(packed, v)) * s);
             }
-            const double c = test::load_value(dtype, cpu_out, i * n + j), g = test::load_value(dtype, gpu_out, i * n + j);
+            const double c = test::load_value(dtype, cpu_out, i * n + j);
+            const double g = test::load_value(dtype, gpu_out, i * n + j);
             const double tolerance = (k + 2) * 1.2e-7 * magnitude + unit * fabs(c) + (dtype == BNB_F16 ? 6e-8 : 1e-38);
             CHECK_OR_RETURN(fabs(c - g) <= tolerance,
-                            "gemv %s %s m=%lld n=%lld k=%lld bs=%lld nested=%d bias=%d off=%d out[%lld,%lld]: cpu %.8g gpu %.8g",
-                            dtype_label(dtype), quant_label(qt), (long long)m, (long long)n, (long long)k, (long long)bs,
-                            nested, bias, offset, (long long)i, (long long)j, c, g);
+                            "gemv %s %s m=%lld n=%lld k=%lld bs=%lld nested=%d bias=%d off=%d out[%lld,%lld]: "
+                            "cpu %.8g gpu %.8g",
+                            dtype_label(dtype), quant_label(qt), (long long)m, (long long)n, (long long)k,
+                            (long long)bs, nested, bias, offset, (long long)i, (long long)j, c, g);
         }
 }
 
@@ -206,7 +211,8 @@ void test_bad_arguments() {
     CHECK_FAILS(bnb_cuda_quantize_4bit(BNB_F32, BNB_QUANT_NF4, f, f, q, 48, 16, nullptr), BNB_ERR_UNSUPPORTED);
     CHECK_FAILS(bnb_cuda_quantize_4bit(BNB_F32, 9, f, f, q, 64, 16, nullptr), BNB_ERR_UNSUPPORTED);
     CHECK_FAILS(bnb_cuda_quantize_4bit(BNB_I32, BNB_QUANT_NF4, f, f, q, 64, 16, nullptr), BNB_ERR_UNSUPPORTED);
-    CHECK_FAILS(bnb_cuda_quantize_4bit(BNB_F32, BNB_QUANT_NF4, nullptr, f, q, 64, 16, nullptr), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cuda_quantize_4bit(BNB_F32, BNB_QUANT_NF4, nullptr, f, q, 64, 16, nullptr),
+                BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cuda_dequantize_4bit(BNB_F32, BNB_QUANT_NF4, q, f, f, 64, -1, nullptr), BNB_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(bnb_cuda_dequantize_4bit_nested(BNB_F32, BNB_QUANT_NF4, q, nullptr, f, 64, 16, nullptr),
                 BNB_ERR_INVALID_ARGUMENT);

@@ -72,7 +72,8 @@ inline int spec_fp4(float x) {
 
 inline float spec_value(int32_t quant_type, int code) {
     if (quant_type == BNB_QUANT_NF4) return static_cast<float>(nf4_table()[code]);
-    static const float magnitudes[8] = {0.0f, 0.005208333333f, 0.66666667f, 1.0f, 0.33333333f, 0.5f, 0.16666667f, 0.25f};
+    static const float magnitudes[8] = {0.0f,        0.005208333333f, 0.66666667f, 1.0f,
+                                        0.33333333f, 0.5f,            0.16666667f, 0.25f};
     return code & 8 ? -magnitudes[code & 7] : magnitudes[code & 7];
 }
 

@@ -40,8 +40,8 @@ struct Matrix {
 };
 
 // Activations as LLM.int8() sees them: normal values with a scale per row, a few outlier columns
-// (every third row has 6.5 <= |x| <= 20 there) when outliers is set, and with specials a NaN, an infinity (in an outlier column
-// when there are outliers), an all-zero row and values exactly at the threshold 6.
+// (every third row has 6.5 <= |x| <= 20 there) when outliers is set, and with specials a NaN, an infinity
+// (in an outlier column when there are outliers), an all-zero row and values exactly at the threshold 6.
 inline Matrix activations(int32_t dtype, int64_t rows, int64_t cols, uint64_t seed, bool outliers, bool specials) {
     Matrix m(dtype, rows, cols);
     Random rng(seed);

@@ -97,7 +97,8 @@ void test_reference_linear(const test::RefFile& ref) {
         test::RefTensor bias = ref.get(key + ".state_dict.bias");
         test::RefTensor expected = ref.get(key + ".out");
         const int64_t N = static_cast<int64_t>(scb.size());
-        CHECK_OR_RETURN(static_cast<int64_t>(cb.size()) == N * K && expected.elements() == M * N, "%s: sizes", key.c_str());
+        CHECK_OR_RETURN(static_cast<int64_t>(cb.size()) == N * K && expected.elements() == M * N, "%s: sizes",
+                        key.c_str());
 
         Quantized q = quantize(a, static_cast<float>(th));
         std::vector<int32_t> product(M * N);
@@ -148,8 +149,9 @@ void test_vectorwise_shapes() {
                 Quantized q = quantize(a, th);
                 const char* name = test::dtype_label(dtype);
                 for (int64_t r = 0; r < a.rows; ++r)
-                    CHECK_OR_RETURN(test::same_float(q.stats[r], e.stats[r]), "%s %lldx%lld th=%g: stats[%lld] %a, want %a",
-                                    name, (long long)s[0], (long long)s[1], th, (long long)r, q.stats[r], e.stats[r]);
+                    CHECK_OR_RETURN(test::same_float(q.stats[r], e.stats[r]),
+                                    "%s %lldx%lld th=%g: stats[%lld] %a, want %a", name, (long long)s[0],
+                                    (long long)s[1], th, (long long)r, q.stats[r], e.stats[r]);
                 for (int64_t i = 0; i < a.rows * a.cols; ++i)
                     CHECK_OR_RETURN(q.codes[i] == e.codes[i], "%s %lldx%lld th=%g: code[%lld] %d, want %d", name,
                                     (long long)s[0], (long long)s[1], th, (long long)i, q.codes[i], e.codes[i]);
@@ -159,7 +161,8 @@ void test_vectorwise_shapes() {
 
                 // Dequantization: the formula, and within half a step of the input off the outlier columns.
                 Matrix back(dtype, a.rows, a.cols);
-                CHECK_OK(bnb_cpu_int8_vectorwise_dequant(dtype, q.codes.data(), q.stats.data(), a.rows, a.cols, back.data()));
+                CHECK_OK(bnb_cpu_int8_vectorwise_dequant(dtype, q.codes.data(), q.stats.data(), a.rows, a.cols,
+                                                         back.data()));
                 Matrix formula(dtype, a.rows, a.cols);
                 for (int64_t i = 0; i < a.rows * a.cols; ++i)
                     formula.set(i, static_cast<float>(q.codes[i]) * q.stats[i / a.cols] * 7.874015718698502e-3f);
@@ -167,10 +170,12 @@ void test_vectorwise_shapes() {
                     CHECK_OR_RETURN(test::same_element(back, formula, i), "%s: dequantized[%lld] %g, formula %g", name,
                                     (long long)i, back.get(i), formula.get(i));
                     const float x = a.get(i), step = q.stats[i / a.cols] / 127.0f;
-                    const bool outlier_col = std::binary_search(e.outlier_cols.begin(), e.outlier_cols.end(), i % a.cols);
+                    const bool outlier_col =
+                        std::binary_search(e.outlier_cols.begin(), e.outlier_cols.end(), i % a.cols);
                     if (!isfinite(x) || outlier_col || !isfinite(step)) continue;
                     CHECK_OR_RETURN(fabsf(back.get(i) - x) <= 0.5f * step * 1.01f + fabsf(x) * 1e-2f,
-                                    "%s: x[%lld] = %g came back as %g (step %g)", name, (long long)i, x, back.get(i), step);
+                                    "%s: x[%lld] = %g came back as %g (step %g)", name, (long long)i, x, back.get(i),
+                                    step);
                 }
             }
 }
@@ -187,22 +192,29 @@ void test_special_values() {
         Quantized q0 = quantize(a, 0.0f);
         const int8_t want0[16] = {64, 0, -32, 127, 0, 0, 0, 0, 0, 0, 0, 0, -127, 9, 18, -18};
         const float stats0[4] = {2.0f, 0.0f, inf, 7.0f};
-        for (int i = 0; i < 16; ++i) CHECK(q0.codes[i] == want0[i], "%s th=0: code[%d] %d, want %d", test::dtype_label(dtype), i, q0.codes[i], want0[i]);
-        for (int r = 0; r < 4; ++r) CHECK(q0.stats[r] == stats0[r], "%s th=0: stats[%d] %g", test::dtype_label(dtype), r, q0.stats[r]);
+        for (int i = 0; i < 16; ++i)
+            CHECK(q0.codes[i] == want0[i], "%s th=0: code[%d] %d, want %d", test::dtype_label(dtype), i, q0.codes[i],
+                  want0[i]);
+        for (int r = 0; r < 4; ++r)
+            CHECK(q0.stats[r] == stats0[r], "%s th=0: stats[%d] %g", test::dtype_label(dtype), r, q0.stats[r]);
 
         // threshold 6: -inf (column 1), 8 (column 3) and -7 (column 0) are outliers; whole columns 0, 1, 3 zeroed.
         Quantized q6 = quantize(a, 6.0f);
         CHECK(q6.outlier_cols == std::vector<int64_t>({0, 1, 3}), "%s th=6: outlier columns", test::dtype_label(dtype));
         const float stats6[4] = {2.0f, 0.0f, 1.0f, 1.0f};
         const int8_t want6[16] = {0, 0, -32, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 127, 0};
-        for (int i = 0; i < 16; ++i) CHECK(q6.codes[i] == want6[i], "%s th=6: code[%d] %d, want %d", test::dtype_label(dtype), i, q6.codes[i], want6[i]);
-        for (int r = 0; r < 4; ++r) CHECK(q6.stats[r] == stats6[r], "%s th=6: stats[%d] %g", test::dtype_label(dtype), r, q6.stats[r]);
+        for (int i = 0; i < 16; ++i)
+            CHECK(q6.codes[i] == want6[i], "%s th=6: code[%d] %d, want %d", test::dtype_label(dtype), i, q6.codes[i],
+                  want6[i]);
+        for (int r = 0; r < 4; ++r)
+            CHECK(q6.stats[r] == stats6[r], "%s th=6: stats[%d] %g", test::dtype_label(dtype), r, q6.stats[r]);
     }
     // Empty matrices: nothing read; rows without columns have absmax 0 and there are no outliers.
     float stats[2] = {-1.0f, -1.0f};
     int64_t n = -1, cols[1] = {-1};
     CHECK_OK(bnb_cpu_int8_vectorwise_quant(BNB_F16, nullptr, 2, 0, 6.0f, nullptr, stats, cols, &n));
-    CHECK(stats[0] == 0.0f && stats[1] == 0.0f && n == 0, "2x0: stats %g %g, n_outliers %lld", stats[0], stats[1], (long long)n);
+    CHECK(stats[0] == 0.0f && stats[1] == 0.0f && n == 0, "2x0: stats %g %g, n_outliers %lld", stats[0], stats[1],
+          (long long)n);
     CHECK_OK(bnb_cpu_int8_vectorwise_quant(BNB_F16, nullptr, 0, 5, 6.0f, nullptr, nullptr, cols, &n));
     CHECK(n == 0, "0x5: n_outliers %lld", (long long)n);
 }
@@ -217,7 +229,8 @@ std::vector<int8_t> random_codes(int64_t n, test::Random& rng) {
 
 void test_gemm() {
     test::Random rng(3);
-    const int64_t shapes[][3] = {{1, 1, 1}, {1, 4096, 5}, {3, 13, 33}, {4, 4, 4}, {7, 37, 130}, {4097, 9, 6}, {5, 3, 0}};
+    const int64_t shapes[][3] = {{1, 1, 1},   {1, 4096, 5}, {3, 13, 33}, {4, 4, 4},
+                                 {7, 37, 130}, {4097, 9, 6}, {5, 3, 0}};
     for (auto& s : shapes) {
         const int64_t M = s[0], N = s[1], K = s[2];
         std::vector<int8_t> a = random_codes(M * K, rng), b = random_codes(N * K, rng);
@@ -280,16 +293,18 @@ void test_outlier_columns() {
         const std::vector<int64_t> columns = {0, 4, 10};
         Matrix sub_a(dtype, rows, 3), sub_w(dtype, rows, 3);
         CHECK_OK(bnb_cpu_int8_gather_columns(dtype, a.data(), rows, cols, columns.data(), 3, sub_a.data()));
-        CHECK_OK(bnb_cpu_int8_dequant_columns(dtype, codes.data(), stats.data(), rows, cols, columns.data(), 3, sub_w.data()));
+        CHECK_OK(bnb_cpu_int8_dequant_columns(dtype, codes.data(), stats.data(), rows, cols, columns.data(), 3,
+                                              sub_w.data()));
         Matrix full(dtype, rows, cols);
         CHECK_OK(bnb_cpu_int8_vectorwise_dequant(dtype, codes.data(), stats.data(), rows, cols, full.data()));
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t j = 0; j < 3; ++j) {
                 const int64_t from = r * cols + columns[j];
-                CHECK(memcmp(&sub_a.bytes[(r * 3 + j) * test::dtype_bytes(dtype)], &a.bytes[from * test::dtype_bytes(dtype)],
-                             test::dtype_bytes(dtype)) == 0, "%s: gathered (%lld, %lld)", test::dtype_label(dtype), (long long)r, (long long)j);
-                CHECK(memcmp(&sub_w.bytes[(r * 3 + j) * test::dtype_bytes(dtype)], &full.bytes[from * test::dtype_bytes(dtype)],
-                             test::dtype_bytes(dtype)) == 0, "%s: dequantized column (%lld, %lld)", test::dtype_label(dtype), (long long)r, (long long)j);
+                const size_t bytes = test::dtype_bytes(dtype);
+                CHECK(memcmp(&sub_a.bytes[(r * 3 + j) * bytes], &a.bytes[from * bytes], bytes) == 0,
+                      "%s: gathered (%lld, %lld)", test::dtype_label(dtype), (long long)r, (long long)j);
+                CHECK(memcmp(&sub_w.bytes[(r * 3 + j) * bytes], &full.bytes[from * bytes], bytes) == 0,
+                      "%s: dequantized column (%lld, %lld)", test::dtype_label(dtype), (long long)r, (long long)j);
             }
     }
 }
@@ -306,49 +321,62 @@ void test_bad_arguments() {
     std::vector<uint16_t> out(12);
     const int64_t good[1] = {1}, bad[2] = {1, 4};
 
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_I8, a.data(), 3, 4, 0.0f, codes.data(), stats.data(), nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_I8, a.data(), 3, 4, 0.0f, codes.data(), stats.data(), nullptr,
+                                                     nullptr),
                        BNB_ERR_UNSUPPORTED, "dtype");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), -1, 4, 0.0f, codes.data(), stats.data(), nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), -1, 4, 0.0f, codes.data(), stats.data(),
+                                                     nullptr, nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "rows");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, -4, 0.0f, codes.data(), stats.data(), nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, -4, 0.0f, codes.data(), stats.data(),
+                                                     nullptr, nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "cols");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), INT64_MAX / 2, 4, 0.0f, codes.data(), stats.data(), nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), INT64_MAX / 2, 4, 0.0f, codes.data(),
+                                                     stats.data(), nullptr, nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "overflows");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, NAN, codes.data(), stats.data(), cols.data(), &n),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, NAN, codes.data(), stats.data(),
+                                                     cols.data(), &n),
                        BNB_ERR_INVALID_ARGUMENT, "threshold");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, -1.0f, codes.data(), stats.data(), cols.data(), &n),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, -1.0f, codes.data(), stats.data(),
+                                                     cols.data(), &n),
                        BNB_ERR_INVALID_ARGUMENT, "threshold");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 6.0f, codes.data(), stats.data(), nullptr, &n),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 6.0f, codes.data(), stats.data(),
+                                                     nullptr, &n),
                        BNB_ERR_INVALID_ARGUMENT, "outlier_cols");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 6.0f, codes.data(), stats.data(), cols.data(), nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 6.0f, codes.data(), stats.data(),
+                                                     cols.data(), nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "n_outliers");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, nullptr, 3, 4, 0.0f, codes.data(), stats.data(), nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, nullptr, 3, 4, 0.0f, codes.data(), stats.data(),
+                                                     nullptr, nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "A");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 0.0f, codes.data(), nullptr, nullptr, nullptr),
+    CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, 0.0f, codes.data(), nullptr, nullptr,
+                                                     nullptr),
                        BNB_ERR_INVALID_ARGUMENT, "row_stats");
     CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_dequant(BNB_I32, codes.data(), stats.data(), 3, 4, out.data()),
                        BNB_ERR_UNSUPPORTED, "dtype");
     CHECK_FAILS_NAMING(bnb_cpu_int8_vectorwise_dequant(BNB_F16, codes.data(), nullptr, 3, 4, out.data()),
                        BNB_ERR_INVALID_ARGUMENT, "row_stats");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_gemm(codes.data(), codes.data(), c.data(), 3, -1, 4), BNB_ERR_INVALID_ARGUMENT, "N");
+    CHECK_FAILS_NAMING(bnb_cpu_int8_gemm(codes.data(), codes.data(), c.data(), 3, -1, 4), BNB_ERR_INVALID_ARGUMENT,
+                       "N");
     CHECK_FAILS_NAMING(bnb_cpu_int8_gemm(codes.data(), nullptr, c.data(), 3, 3, 4), BNB_ERR_INVALID_ARGUMENT, "B");
     CHECK_FAILS_NAMING(bnb_cpu_int8_mm_dequant(BNB_U8, c.data(), stats.data(), stats.data(), nullptr, out.data(), 3, 3),
                        BNB_ERR_UNSUPPORTED, "dtype");
     CHECK_FAILS_NAMING(bnb_cpu_int8_mm_dequant(BNB_F16, c.data(), stats.data(), nullptr, nullptr, out.data(), 3, 3),
                        BNB_ERR_INVALID_ARGUMENT, "col_stats");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_gather_columns(BNB_F16, a.data(), 3, 4, bad, 2, out.data()), BNB_ERR_INVALID_ARGUMENT,
-                       "columns[1] = 4");
+    CHECK_FAILS_NAMING(bnb_cpu_int8_gather_columns(BNB_F16, a.data(), 3, 4, bad, 2, out.data()),
+                       BNB_ERR_INVALID_ARGUMENT, "columns[1] = 4");
     CHECK_FAILS_NAMING(bnb_cpu_int8_dequant_columns(BNB_F16, codes.data(), stats.data(), 3, 4, bad, 2, out.data()),
                        BNB_ERR_INVALID_ARGUMENT, "columns[1] = 4");
-    CHECK_FAILS_NAMING(bnb_cpu_int8_gather_columns(BNB_F16, a.data(), 3, 4, good, -1, out.data()), BNB_ERR_INVALID_ARGUMENT,
-                       "n_columns");
+    CHECK_FAILS_NAMING(bnb_cpu_int8_gather_columns(BNB_F16, a.data(), 3, 4, good, -1, out.data()),
+                       BNB_ERR_INVALID_ARGUMENT, "n_columns");
     CHECK_FAILS_NAMING(bnb_cpu_int8_dequant_columns(BNB_BF16, codes.data(), nullptr, 3, 4, good, 1, out.data()),
                        BNB_ERR_INVALID_ARGUMENT, "row_stats");
     // A failed call writes nothing.
     std::vector<int8_t> untouched(12, 0x11);
-    CHECK_FAILS(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, -2.0f, untouched.data(), stats.data(), cols.data(), &n),
+    CHECK_FAILS(bnb_cpu_int8_vectorwise_quant(BNB_F16, a.data(), 3, 4, -2.0f, untouched.data(), stats.data(),
+                                              cols.data(), &n),
                 BNB_ERR_INVALID_ARGUMENT);
-    CHECK(std::all_of(untouched.begin(), untouched.end(), [](int8_t v) { return v == 0x11; }), "a failed call wrote codes");
+    CHECK(std::all_of(untouched.begin(), untouched.end(), [](int8_t v) { return v == 0x11; }),
+          "a failed call wrote codes");
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     void* d_cols = device(max_k * 8);
     void* d_n = device(8);
 
-    float copy_ms = median_ms([&] { REQUIRE_OK(bnb_cuda_memcpy(d_out, d_c, max_elements * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr)); });
+    float copy_ms = median_ms(
+        [&] { REQUIRE_OK(bnb_cuda_memcpy(d_out, d_c, max_elements * 4, BNB_COPY_DEVICE_TO_DEVICE, nullptr)); });
     printf("{\"kind\":\"int8_kernel\",\"op\":\"device_copy\",\"bytes\":%lld,\"ms\":%.5f,\"GBps\":%.0f}\n",
            (long long)(max_elements * 4), copy_ms, 2.0 * max_elements * 4 / copy_ms / 1e6);
 
@@ -76,9 +77,11 @@ int main(int argc, char** argv) {
                 }
             for (int64_t M : {1, 32, 4096, 16384}) {
                 float ms = median_ms([&] {
-                    REQUIRE_OK(bnb_cuda_int8_vectorwise_dequant(dtype, (int8_t*)d_codes, (float*)d_row, M, K, d_out, nullptr));
+                    REQUIRE_OK(bnb_cuda_int8_vectorwise_dequant(dtype, (int8_t*)d_codes, (float*)d_row, M, K, d_out,
+                                                                nullptr));
                 });
-                print_line("vectorwise_dequant", test::dtype_label(dtype), M, K, "K", 0, static_cast<double>(M) * K * (size + 1), ms);
+                print_line("vectorwise_dequant", test::dtype_label(dtype), M, K, "K", 0,
+                           static_cast<double>(M) * K * (size + 1), ms);
             }
         }
     }
@@ -119,10 +122,11 @@ int main(int argc, char** argv) {
         for (int64_t N : {4096, 14336})
             for (int64_t M : {1, 32, 4096, 16384}) {
                 float ms = median_ms([&] {
-                    REQUIRE_OK(bnb_cuda_int8_mm_dequant(dtype, (int32_t*)d_c, (float*)d_row, (float*)d_col, d_bias, d_out,
-                                                        M, N, nullptr));
+                    REQUIRE_OK(bnb_cuda_int8_mm_dequant(dtype, (int32_t*)d_c, (float*)d_row, (float*)d_col, d_bias,
+                                                        d_out, M, N, nullptr));
                 });
-                print_line("mm_dequant", test::dtype_label(dtype), M, N, "N", 0, static_cast<double>(M) * N * (4 + size), ms);
+                print_line("mm_dequant", test::dtype_label(dtype), M, N, "N", 0,
+                           static_cast<double>(M) * N * (4 + size), ms);
             }
     }
     for (void* p : {d_a, d_codes, d_c, d_out, d_row, d_col, d_bias, d_cols, d_n}) REQUIRE_OK(bnb_cuda_free(0, p));

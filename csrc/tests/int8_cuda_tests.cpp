@@ -62,13 +62,13 @@ void compare_vectorwise(const Matrix& a, float threshold, int offset) {
                         (long long)cols, threshold, (long long)gpu_n, (long long)cpu_n);
         download(gpu_cols.data(), d_cols.ptr, cpu_n * 8);
         for (int64_t j = 0; j < cpu_n; ++j)
-            CHECK_OR_RETURN(gpu_cols[j] == cpu_cols[j], "%s: outlier column %lld: gpu %lld cpu %lld", name, (long long)j,
-                            (long long)gpu_cols[j], (long long)cpu_cols[j]);
+            CHECK_OR_RETURN(gpu_cols[j] == cpu_cols[j], "%s: outlier column %lld: gpu %lld cpu %lld", name,
+                            (long long)j, (long long)gpu_cols[j], (long long)cpu_cols[j]);
     }
     for (int64_t r = 0; r < rows; ++r)
         CHECK_OR_RETURN(test::bits_of(gpu_stats[r]) == test::bits_of(cpu_stats[r]),
-                        "%s %lldx%lld th=%g offset=%d: stats[%lld] gpu %a cpu %a", name, (long long)rows, (long long)cols,
-                        threshold, offset, (long long)r, gpu_stats[r], cpu_stats[r]);
+                        "%s %lldx%lld th=%g offset=%d: stats[%lld] gpu %a cpu %a", name, (long long)rows,
+                        (long long)cols, threshold, offset, (long long)r, gpu_stats[r], cpu_stats[r]);
     for (int64_t i = 0; i < n; ++i)
         CHECK_OR_RETURN(gpu_codes[i] == cpu_codes[i], "%s %lldx%lld th=%g offset=%d: code[%lld] gpu %d cpu %d", name,
                         (long long)rows, (long long)cols, threshold, offset, (long long)i, gpu_codes[i], cpu_codes[i]);
@@ -80,8 +80,9 @@ void compare_vectorwise(const Matrix& a, float threshold, int offset) {
                                               d_back.at<char>(off), nullptr));
     download(gpu_back.data(), d_back.at<char>(off), n * size);
     for (int64_t i = 0; i < n; ++i)
-        CHECK_OR_RETURN(test::same_element(gpu_back, cpu_back, i), "%s %lldx%lld offset=%d: dequantized[%lld] gpu %g cpu %g",
-                        name, (long long)rows, (long long)cols, offset, (long long)i, gpu_back.get(i), cpu_back.get(i));
+        CHECK_OR_RETURN(test::same_element(gpu_back, cpu_back, i),
+                        "%s %lldx%lld offset=%d: dequantized[%lld] gpu %g cpu %g", name, (long long)rows,
+                        (long long)cols, offset, (long long)i, gpu_back.get(i), cpu_back.get(i));
 
     // The outlier columns of the input and of the codes taken as a weight.
     if (threshold > 0 && cpu_n > 0) {
@@ -98,8 +99,8 @@ void compare_vectorwise(const Matrix& a, float threshold, int offset) {
                                                d_cols.at<int64_t>(), cpu_n, d_sub.ptr, nullptr));
         download(gpu_sub.data(), d_sub.ptr, rows * cpu_n * size);
         for (int64_t i = 0; i < rows * cpu_n; ++i)
-            CHECK_OR_RETURN(test::same_element(gpu_sub, cpu_sub, i), "%s: dequantized column element %lld differs", name,
-                            (long long)i);
+            CHECK_OR_RETURN(test::same_element(gpu_sub, cpu_sub, i), "%s: dequantized column element %lld differs",
+                            name, (long long)i);
     }
 }
 
@@ -168,9 +169,9 @@ void compare_mm_dequant(int32_t dtype, int64_t M, int64_t N, bool with_bias, int
                                       with_bias ? d_bias.ptr : nullptr, d_out.at<char>(off), M, N, nullptr));
     download(gpu_out.data(), d_out.at<char>(off), M * N * size);
     for (int64_t i = 0; i < M * N; ++i)
-        CHECK_OR_RETURN(test::same_element(gpu_out, cpu_out, i), "%s %lldx%lld bias=%d offset=%d: out[%lld] gpu %g cpu %g",
-                        test::dtype_label(dtype), (long long)M, (long long)N, with_bias, offset, (long long)i,
-                        gpu_out.get(i), cpu_out.get(i));
+        CHECK_OR_RETURN(test::same_element(gpu_out, cpu_out, i),
+                        "%s %lldx%lld bias=%d offset=%d: out[%lld] gpu %g cpu %g", test::dtype_label(dtype),
+                        (long long)M, (long long)N, with_bias, offset, (long long)i, gpu_out.get(i), cpu_out.get(i));
 }
 
 void test_mm_dequant() {

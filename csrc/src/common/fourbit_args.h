@@ -9,7 +9,8 @@ namespace bnb {
 
 inline bnb_status check_quant_type(const char* function, int32_t quant_type) {
     if (quant_type == BNB_QUANT_NF4 || quant_type == BNB_QUANT_FP4) return BNB_OK;
-    return BNB_FAIL(BNB_ERR_UNSUPPORTED, "%s: quant_type %d is not supported; allowed: %d (BNB_QUANT_FP4), %d (BNB_QUANT_NF4)",
+    return BNB_FAIL(BNB_ERR_UNSUPPORTED,
+                    "%s: quant_type %d is not supported; allowed: %d (BNB_QUANT_FP4), %d (BNB_QUANT_NF4)",
                     function, quant_type, BNB_QUANT_FP4, BNB_QUANT_NF4);
 }
 

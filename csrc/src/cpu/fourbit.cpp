@@ -62,9 +62,10 @@ bnb_status dequantize(int32_t quant_type, const uint8_t* packed, const Scales& s
     bnb::FourBitCode code;
     code.fill(quant_type);
     auto o = static_cast<typename bnb::CpuElement<D>::type*>(out);
-    bnb::parallel_for(bnb::four_bit_blocks(n, blocksize), blocks_per_thread(blocksize), [&](int64_t first, int64_t last) {
-        dequantize_blocks<D>(code, packed, scales, o, blocksize, n, first, last);
-    });
+    bnb::parallel_for(bnb::four_bit_blocks(n, blocksize), blocks_per_thread(blocksize),
+                      [&](int64_t first, int64_t last) {
+                          dequantize_blocks<D>(code, packed, scales, o, blocksize, n, first, last);
+                      });
     return BNB_OK;
 }
 

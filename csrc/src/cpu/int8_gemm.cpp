@@ -73,7 +73,8 @@ extern "C" BNB_API bnb_status bnb_cpu_int8_gemm(const int8_t* A, const int8_t* B
         const int64_t m_blocks = (M + kTile - 1) / kTile;
         const int64_t n_blocks = (N + kBRowsPerItem - 1) / kBRowsPerItem;
         // Items walk down A for one chunk of B; an item holds kTile * kBRowsPerItem * K products.
-        const int64_t min_items = std::max<int64_t>(1, (int64_t{1} << 22) / (kTile * kBRowsPerItem * std::max<int64_t>(1, K)));
+        const int64_t min_items =
+            std::max<int64_t>(1, (int64_t{1} << 22) / (kTile * kBRowsPerItem * std::max<int64_t>(1, K)));
         bnb::parallel_for(m_blocks * n_blocks, min_items, [&](int64_t first, int64_t last) {
             for (int64_t item = first; item < last; ++item) {
                 const int64_t m0 = (item % m_blocks) * kTile;

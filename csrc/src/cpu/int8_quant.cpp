@@ -160,7 +160,8 @@ extern "C" BNB_API bnb_status bnb_cpu_int8_dequant_columns(int32_t dtype, const 
             auto o = static_cast<typename E::type*>(out);
             for (int64_t r = 0; r < rows; ++r)
                 for (int64_t j = 0; j < n_columns; ++j)
-                    o[r * n_columns + j] = E::store(bnb::int8_dequant_value(codes[r * cols + columns[j]], row_stats[r]));
+                    o[r * n_columns + j] =
+                        E::store(bnb::int8_dequant_value(codes[r * cols + columns[j]], row_stats[r]));
             return BNB_OK;
         });
     });

@@ -157,7 +157,8 @@ bnb_status column_tile_grid(Kernel kernel, int64_t rows, int64_t cols, dim3* gri
     BNB_TRY(int8_resident_blocks(kernel, kThreads, INT64_MAX, &resident));
     const int64_t per_tile = std::max<int64_t>(1, resident / tiles);
     const int64_t row_blocks = std::min<int64_t>({(rows + kRowsPerStep - 1) / kRowsPerStep, per_tile, 65535});
-    if (tiles > INT32_MAX) return BNB_FAIL(BNB_ERR_UNSUPPORTED, "%lld columns are too many for one grid", static_cast<long long>(cols));
+    if (tiles > INT32_MAX)
+        return BNB_FAIL(BNB_ERR_UNSUPPORTED, "%lld columns are too many for one grid", static_cast<long long>(cols));
     *grid = dim3(static_cast<unsigned>(tiles), static_cast<unsigned>(row_blocks));
     return BNB_OK;
 }

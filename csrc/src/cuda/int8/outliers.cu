@@ -34,8 +34,8 @@ __device__ void for_each_column_element(int64_t rows, int64_t cols, const int64_
 
 template <int32_t D>
 __global__ void __launch_bounds__(kThreads)
-    gather_columns_kernel(const Elem<D>* __restrict__ a, int64_t rows, int64_t cols, const int64_t* __restrict__ columns,
-                          int64_t n_columns, Elem<D>* __restrict__ out) {
+    gather_columns_kernel(const Elem<D>* __restrict__ a, int64_t rows, int64_t cols,
+                          const int64_t* __restrict__ columns, int64_t n_columns, Elem<D>* __restrict__ out) {
     for_each_column_element(
         rows, cols, columns, n_columns, [&](int64_t i, int64_t r, int64_t c) { out[i] = a[r * cols + c]; },
         [&](int64_t i) { out[i] = CudaElement<D>::from_float(0.0f); });
@@ -70,7 +70,8 @@ bnb_status bnbk_bnb_cuda_int8_gather_columns(int32_t dtype, const void* A, int64
             BNB_CHECK_NOT_NULL(out);
             auto kernel = bnb::gather_columns_kernel<decltype(tag)::value>;
             int64_t blocks = 0;
-            BNB_TRY(bnb::int8_resident_blocks(kernel, bnb::kThreads, (rows * n_columns - 1) / bnb::kThreads + 1, &blocks));
+            BNB_TRY(bnb::int8_resident_blocks(kernel, bnb::kThreads, (rows * n_columns - 1) / bnb::kThreads + 1,
+                                              &blocks));
             kernel<<<static_cast<unsigned>(blocks), bnb::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
                 static_cast<const T*>(A), rows, cols, columns, n_columns, static_cast<T*>(out));
             BNB_CUDA_CHECK_LAUNCH("gather_columns_kernel");
@@ -94,7 +95,8 @@ bnb_status bnbk_bnb_cuda_int8_dequant_columns(int32_t dtype, const int8_t* codes
             BNB_CHECK_NOT_NULL(out);
             auto kernel = bnb::dequant_columns_kernel<decltype(tag)::value>;
             int64_t blocks = 0;
-            BNB_TRY(bnb::int8_resident_blocks(kernel, bnb::kThreads, (rows * n_columns - 1) / bnb::kThreads + 1, &blocks));
+            BNB_TRY(bnb::int8_resident_blocks(kernel, bnb::kThreads, (rows * n_columns - 1) / bnb::kThreads + 1,
+                                              &blocks));
             kernel<<<static_cast<unsigned>(blocks), bnb::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
                 codes, row_stats, rows, cols, columns, n_columns, static_cast<T*>(out));
             BNB_CUDA_CHECK_LAUNCH("dequant_columns_kernel");

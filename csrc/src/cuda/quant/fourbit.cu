@@ -1,9 +1,10 @@
 // NF4/FP4 blockwise quantization on the GPU, bit for bit what cpu/fourbit.cpp computes.
 //
-// Both kernels loop over tiles (grid-stride over resident blocks). A tile is a few rows of one 16-byte
-// vector of values per thread: value v of thread t in row r is tile_start + r * kThreads * W + t * W + v,
-// so every load and store of a warp covers one contiguous range, and a thread's W values fill W / 2
-// whole bytes of the packed output.
+// Both kernels loop over tiles (grid-stride over resident blocks, as many tiles per block). A tile is a
+// few rows of one 16-byte vector of values per thread: value v of thread t in row r is
+// tile_start + r * kThreads * W + t * W + v, so every load and store of a warp covers one contiguous
+// range, and a thread's W values fill W / 2 whole bytes of the packed output. The quant type is a
+// template argument: only its decision tree is compiled into the loop.
 #include <float.h>
 #include <stdint.h>
 
@@ -16,7 +17,11 @@
 namespace bnb {
 namespace {
 
-constexpr int kQuantizeTile = kThreads * kElementsPerThread;  // 4096 values: the largest block
+// Quantization: four 16-byte vectors per thread, loaded before any is used, for every dtype (16-bit
+// inputs used to have half as many bytes in flight as f32). A tile holds at least the largest block.
+constexpr int kQuantizeVectors = 4;
+template <int32_t D>
+constexpr int kQuantizeTile = kThreads * kVectorWidth<D> * kQuantizeVectors;
 // Dequantization reads half a byte per value and writes 2 or 4: more rows per thread keep more loads in
 // flight.
 constexpr int kDequantizeRows = 8;
@@ -25,14 +30,14 @@ constexpr int kDequantizeRows = 8;
 template <int32_t D, int BS>
 struct FourBitShape {
     static constexpr int W = kVectorWidth<D>;
-    static constexpr int kRows = kElementsPerThread / W;
+    static constexpr int kRows = kQuantizeVectors;
     static constexpr int kRow = kThreads * W;                         // values in a row
     static constexpr int kRowsPerBlock = BS > kRow ? BS / kRow : 1;   // a block spans rows,
     static constexpr int kGroups = kRows / kRowsPerBlock;             // or a row holds blocks
     static constexpr int kThreadsPerBlock = BS > kRow ? kThreads : BS / W;
     static constexpr int kLanes = kThreadsPerBlock < 32 ? kThreadsPerBlock : 32;  // shuffle width
     static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;      // 0 when a warp holds blocks
-    static_assert(kQuantizeTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
+    static_assert(kQuantizeTile<D> % BS == 0 && BS % W == 0, "blocks must tile the tile");
 };
 
 // packed[i / 2 ..] = the W codes q (value i is the first, in a high nibble).
@@ -54,20 +59,21 @@ __device__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned
     }
 }
 
-template <int32_t D, int BS>
-__global__ void __launch_bounds__(kThreads)
-    quantize_4bit_kernel(int32_t quant_type, const typename CudaElement<D>::type* __restrict__ a,
-                         float* __restrict__ absmax, uint8_t* __restrict__ packed, int64_t n, bool aligned) {
+// At most 64 registers: 4 blocks (32 warps) of 64 bytes in flight per thread on an SM.
+template <int32_t D, int BS, int32_t QT>
+__global__ void __launch_bounds__(kThreads, 4)
+    quantize_4bit_kernel(const typename CudaElement<D>::type* __restrict__ a, float* __restrict__ absmax,
+                         uint8_t* __restrict__ packed, int64_t n, bool aligned) {
     using S = FourBitShape<D, BS>;
+    constexpr int kTile = kQuantizeTile<D>;
     __shared__ FourBitShared shared;
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    load_four_bit_shared<false>(shared, quant_type, ScaleArgs{});
-    const bool nf4 = quant_type == BNB_QUANT_NF4;
+    load_four_bit_shared<false>(shared, QT, ScaleArgs{});
     const int lane = threadIdx.x % 32;
     const int warp = threadIdx.x / 32;
 
-    for (int64_t tile = blockIdx.x; tile * kQuantizeTile < n; tile += gridDim.x) {
-        const int64_t first = tile * kQuantizeTile + threadIdx.x * S::W;
+    for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
+        const int64_t first = tile * kTile + threadIdx.x * S::W;
         float x[S::kRows][S::W];
 #pragma unroll
         for (int r = 0; r < S::kRows; ++r) load_floats<D>(a, first + r * S::kRow, n, aligned, x[r]);
@@ -111,7 +117,10 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
             for (int v = 0; v < S::W; ++v) {
                 const float y = x[r][v] * scale[r / S::kRowsPerBlock];
-                q[v] = nf4 ? quantize_nf4(shared.thresholds, y) : quantize_fp4(shared.thresholds, y);
+                if constexpr (QT == BNB_QUANT_NF4)
+                    q[v] = quantize_nf4(shared.thresholds, y);
+                else
+                    q[v] = quantize_fp4(shared.thresholds, y);
             }
             store_packed<S::W>(packed, first + r * S::kRow, n, aligned, q);
         }
@@ -185,20 +194,20 @@ bnb_status dispatch_four_bit_blocksize(int64_t blocksize, Body&& body) {
         case 1024: return body(std::integral_constant<int, 1024>{});
         case 2048: return body(std::integral_constant<int, 2048>{});
         case 4096: return body(std::integral_constant<int, 4096>{});
-        default: return BNB_FAIL(BNB_ERR_INTERNAL, "blocksize %lld passed its check", static_cast<long long>(blocksize));
+        default:
+            return BNB_FAIL(BNB_ERR_INTERNAL, "blocksize %lld passed its check", static_cast<long long>(blocksize));
     }
 }
 
-template <int32_t D, int BS>
-bnb_status launch_quantize(int32_t quant_type, const void* A, float* absmax, uint8_t* packed, int64_t n,
-                           cudaStream_t stream) {
-    auto kernel = quantize_4bit_kernel<D, BS>;
+template <int32_t D, int BS, int32_t QT>
+bnb_status launch_quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
+    auto kernel = quantize_4bit_kernel<D, BS, QT>;
     unsigned grid = 0;
-    BNB_TRY(resident_grid(kernel, (n - 1) / kQuantizeTile + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / kQuantizeTile<D> + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0;
-    kernel<<<grid, kThreads, 0, stream>>>(quant_type, static_cast<const typename CudaElement<D>::type*>(A), absmax,
-                                          packed, n, aligned);
+    kernel<<<grid, kThreads, 0, stream>>>(static_cast<const typename CudaElement<D>::type*>(A), absmax, packed, n,
+                                          aligned);
     BNB_CUDA_CHECK_LAUNCH("quantize_4bit_kernel");
     return BNB_OK;
 }
@@ -208,7 +217,7 @@ bnb_status launch_dequantize(int32_t quant_type, const uint8_t* packed, const Sc
                              int64_t blocksize, int64_t n, cudaStream_t stream) {
     auto kernel = dequantize_4bit_kernel<D, Nested>;
     unsigned grid = 0;
-    BNB_TRY(resident_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kDequantizeRows) + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kDequantizeRows) + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0 &&
                          reinterpret_cast<uintptr_t>(out) % 16 == 0;
     kernel<<<grid, kThreads, 0, stream>>>(quant_type, packed, scales, static_cast<typename CudaElement<D>::type*>(out),
@@ -242,8 +251,12 @@ bnb_status bnbk_bnb_cuda_quantize_4bit(int32_t dtype, int32_t quant_type, const 
             BNB_CHECK_NOT_NULL(absmax);
             BNB_CHECK_NOT_NULL(packed);
             return bnb::dispatch_four_bit_blocksize(blocksize, [&](auto bs) {
-                return bnb::launch_quantize<decltype(tag)::value, decltype(bs)::value>(
-                    quant_type, A, absmax, packed, n, static_cast<cudaStream_t>(stream));
+                auto launch = [&](auto qt) {
+                    return bnb::launch_quantize<decltype(tag)::value, decltype(bs)::value, decltype(qt)::value>(
+                        A, absmax, packed, n, static_cast<cudaStream_t>(stream));
+                };
+                return quant_type == BNB_QUANT_NF4 ? launch(std::integral_constant<int32_t, BNB_QUANT_NF4>{})
+                                                   : launch(std::integral_constant<int32_t, BNB_QUANT_FP4>{});
             });
         });
     });

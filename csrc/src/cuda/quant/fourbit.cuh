@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "common/fourbit_codes.h"
+#include "cuda/quant/launch.cuh"
 
 namespace bnb {
 
@@ -60,5 +61,18 @@ struct DeviceScales {
     }
 };
 static_assert(BNB_NESTED_BLOCKSIZE == 256, "DeviceScales shifts by 8");
+
+// A grid for a loop over tiles that gives every block the same number of them: as many rounds as the
+// resident blocks need, then as few blocks as cover the tiles in that many rounds. A bandwidth-bound
+// kernel then ends on every SM at once, instead of a last partial round on some (7 rounds against 6.2
+// cost 11%).
+template <typename Kernel>
+bnb_status balanced_grid(Kernel kernel, int64_t tiles, unsigned* grid) {
+    unsigned resident = 0;
+    BNB_TRY(resident_grid(kernel, tiles, &resident));
+    const int64_t rounds = (tiles + resident - 1) / resident;
+    *grid = static_cast<unsigned>((tiles + rounds - 1) / rounds);
+    return BNB_OK;
+}
 
 }  // namespace bnb

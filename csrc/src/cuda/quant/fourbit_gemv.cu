@@ -1,14 +1,16 @@
 // The 4-bit matrix-vector product on the GPU: out[m, n] = A[m, k] * dequant(W)[n, k]^T (+ bias) for
 // m <= 16, reading the packed weight once.
 //
-// One warp per output row j (a grid-stride loop over rows). When k is a multiple of 32 and the pointers
-// are 16-byte aligned, every row starts on a 16-byte boundary of the packed weight, and each lane reads
-// chunks of 32 codes (16 bytes, one scale: blocks hold at least 32 values and start on multiples of 32)
-// kUnroll at a time, so that enough loads are in flight to run at the memory's bandwidth. Per chunk and
-// input row, sum_k a[k] * value[code k] is formed in f32 and multiplied by the chunk's scale once; the
-// lanes' partial sums meet by shuffles. The code values sit in shared memory (16 words: a broadcast per
-// distinct code, no bank conflicts), the activations are read through the read-only cache, where every
-// warp of the GPU finds them. Any other shape takes gemv_4bit_any_kernel, one value at a time.
+// Fast kernel (k % 32 == 0, A and the packed weight 16-byte aligned): a CUDA block owns kGemvRows weight
+// rows and its 8 warps split k between them. A warp step covers 256 columns: lane l takes the 8 codes of
+// one 32-bit packed word per weight row (a coalesced 128-byte load per row) and the 8 activations of those
+// columns per input row (one coalesced 16-byte load, used for all kGemvRows weight rows). Each code is
+// looked up once (16 f32 values in shared memory: a broadcast per distinct code, no bank conflicts) and
+// used for all m input rows. Per word, row and input row, sum a * value[code] is formed in f32 and
+// multiplied by the block scale once. A scale is computed once per 32 codes by one lane and handed to
+// the lanes that need it by a shuffle, so nested absmax costs little more than plain. kGemvSteps steps of
+// loads are issued before any is used, so that enough bytes are in flight to run at the memory's
+// bandwidth. Any other shape takes gemv_4bit_any_kernel, one value at a time.
 #include <stdint.h>
 
 #include "common/fourbit_args.h"
@@ -21,55 +23,159 @@ namespace bnb {
 namespace {
 
 constexpr int kWarps = kThreads / 32;
-constexpr int kChunk = 32;  // codes per lane and step: 16 bytes
-constexpr int kUnroll = 4;  // chunks in flight per lane
+constexpr int kChunk = 32;        // the fast kernel needs k % kChunk == 0 (one scale per 4 lanes' codes)
+constexpr int kGemvRows = 4;      // weight rows per CUDA block; kGemvRows * 8 = 32 scale slots per step
+constexpr int kWordCodes = 8;     // codes in a 32-bit packed word
+constexpr int kStepWords = 32;    // words per warp step: one per lane
+static_assert(kGemvRows * kStepWords * kWordCodes / kChunk == 32, "one scale slot per lane and step");
 
-// 16 bytes of packed weight, read once: streaming (evict-first) load.
-__device__ uint4 load_weight(const uint8_t* packed, int64_t byte) {
-    return __ldcs(reinterpret_cast<const uint4*>(packed + byte));
-}
+// Steps per warp whose loads are in flight together, and blocks per SM to ask the compiler for: larger
+// batches need more registers for their sums.
+template <int M>
+constexpr int kGemvSteps = M >= 8 ? 2 : 4;
+template <int M>
+constexpr int kGemvMinBlocks = M == 1 ? 3 : M <= 8 ? 2 : 1;
 
-// s += a[0..8) * values[codes of word], where word holds codes 8 consecutive values (byte b: values 2b
-// in the high and 2b + 1 in the low nibble) and raw holds their 8 activations in dtype D.
+// x = a[i .. i + 8) as floats (i a multiple of 8, a + i 16-byte aligned), or 0s when !valid.
 template <int32_t D>
-__device__ void dot8(uint32_t word, const uint4* a, const float* values, float& s);
-
-template <>
-__device__ void dot8<BNB_BF16>(uint32_t word, const uint4* a, const float* values, float& s) {
-    const uint4 raw = __ldg(a);
-    const uint32_t pairs[4] = {raw.x, raw.y, raw.z, raw.w};
+__device__ void load_activations(const typename CudaElement<D>::type* a, int64_t i, bool valid, float (&x)[8]) {
+    const uint4 zero = make_uint4(0, 0, 0, 0);
+    const uint4* v = reinterpret_cast<const uint4*>(a + i);
+    if constexpr (D == BNB_F32) {
+        float lo[4], hi[4];
+        unpack_floats<D>(valid ? __ldg(v) : zero, lo);
+        unpack_floats<D>(valid ? __ldg(v + 1) : zero, hi);
 #pragma unroll
-    for (int b = 0; b < 4; ++b) {
-        const uint32_t byte = word >> (8 * b);
-        s = fmaf(__uint_as_float(pairs[b] << 16), values[(byte >> 4) & 15u], s);
-        s = fmaf(__uint_as_float(pairs[b] & 0xffff0000u), values[byte & 15u], s);
+        for (int j = 0; j < 4; ++j) {
+            x[j] = lo[j];
+            x[4 + j] = hi[j];
+        }
+    } else {
+        unpack_floats<D>(valid ? __ldg(v) : zero, x);
     }
 }
 
-template <>
-__device__ void dot8<BNB_F16>(uint32_t word, const uint4* a, const float* values, float& s) {
-    const uint4 raw = __ldg(a);
-    const uint32_t pairs[4] = {raw.x, raw.y, raw.z, raw.w};
+// v = the values of the 8 codes of word (byte b: code 2b in the high nibble, 2b + 1 in the low one).
+// The nibbles become byte offsets into the 16-float table in two operations per 4 codes.
+__device__ void decode_word(uint32_t word, const float* values, float (&v)[8]) {
+    const uint32_t high = (word >> 2) & 0x3c3c3c3cu;  // 4 * high nibble, per byte
+    const uint32_t low = (word << 2) & 0x3c3c3c3cu;   // 4 * low nibble, per byte
+    const char* table = reinterpret_cast<const char*>(values);
 #pragma unroll
     for (int b = 0; b < 4; ++b) {
-        const uint32_t byte = word >> (8 * b);
-        float x[2];
-        CudaElement<BNB_F16>::unpack(pairs[b], x);
-        s = fmaf(x[0], values[(byte >> 4) & 15u], s);
-        s = fmaf(x[1], values[byte & 15u], s);
+        v[2 * b] = *reinterpret_cast<const float*>(table + ((high >> (8 * b)) & 0xffu));
+        v[2 * b + 1] = *reinterpret_cast<const float*>(table + ((low >> (8 * b)) & 0xffu));
     }
 }
 
-template <>
-__device__ void dot8<BNB_F32>(uint32_t word, const uint4* a, const float* values, float& s) {
-    const uint4 lo = __ldg(a), hi = __ldg(a + 1);
-    const float x[8] = {__uint_as_float(lo.x), __uint_as_float(lo.y), __uint_as_float(lo.z), __uint_as_float(lo.w),
-                        __uint_as_float(hi.x), __uint_as_float(hi.y), __uint_as_float(hi.z), __uint_as_float(hi.w)};
+// The warp sum of v[lane / 8], in every lane: two exchange steps halve the values each lane holds (lanes
+// 0-15 keep rows 0-1, then lanes 0-7 keep row 0, ...), three plain steps finish the sum within 8 lanes.
+__device__ float warp_sum_rows(const float (&v)[kGemvRows]) {
+    static_assert(kGemvRows == 4, "two exchange steps");
+    const int lane = threadIdx.x % 32;
+    const bool upper = lane & 16;
+    float keep0 = upper ? v[2] : v[0], keep1 = upper ? v[3] : v[1];
+    keep0 += __shfl_xor_sync(0xffffffffu, upper ? v[0] : v[2], 16);
+    keep1 += __shfl_xor_sync(0xffffffffu, upper ? v[1] : v[3], 16);
+    const bool odd = lane & 8;
+    float sum = odd ? keep1 : keep0;
+    sum += __shfl_xor_sync(0xffffffffu, odd ? keep0 : keep1, 8);
 #pragma unroll
-    for (int b = 0; b < 4; ++b) {
-        const uint32_t byte = word >> (8 * b);
-        s = fmaf(x[2 * b], values[(byte >> 4) & 15u], s);
-        s = fmaf(x[2 * b + 1], values[byte & 15u], s);
+    for (int o = 4; o > 0; o /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    return sum;
+}
+
+// k % 32 == 0, A and packed 16-byte aligned. M: rows of A rounded up to a power of two; m the real ones.
+template <int32_t D, int M, bool Nested>
+__global__ void __launch_bounds__(kThreads, kGemvMinBlocks<M>)
+    gemv_4bit_kernel(int32_t quant_type, const typename CudaElement<D>::type* __restrict__ a,
+                     const uint8_t* __restrict__ packed, ScaleArgs scale_args,
+                     const typename CudaElement<D>::type* __restrict__ bias,
+                     typename CudaElement<D>::type* __restrict__ out, int m, int64_t n, int64_t k,
+                     int blocksize_log2) {
+    using E = CudaElement<D>;
+    constexpr int U = kGemvSteps<M>;
+    __shared__ FourBitShared shared;
+    __shared__ float partial[kWarps][M][kGemvRows];
+    load_four_bit_shared<Nested>(shared, quant_type, scale_args);
+    const DeviceScales<Nested> scales(scale_args, shared);
+    const int lane = threadIdx.x % 32;
+    const int warp = threadIdx.x / 32;
+    const int64_t words = k / kWordCodes;  // per weight row
+    const int64_t steps = (words + kStepWords - 1) / kStepWords;
+    const uint32_t* packed_words = reinterpret_cast<const uint32_t*>(packed);
+
+    for (int64_t row0 = int64_t{blockIdx.x} * kGemvRows; row0 < n; row0 += int64_t{gridDim.x} * kGemvRows) {
+        // Rows past n read row n - 1 again, which is there, and are not written.
+        const uint32_t* row_words[kGemvRows];
+#pragma unroll
+        for (int r = 0; r < kGemvRows; ++r) row_words[r] = packed_words + min(row0 + r, n - 1) * words;
+        // Scale slot of this lane: weight row lane / 8, codes 32 * (lane % 8) .. of each step.
+        const int64_t slot_row_value = min(row0 + lane / 8, n - 1) * k;
+        float acc[M][kGemvRows];
+#pragma unroll
+        for (int i = 0; i < M; ++i)
+#pragma unroll
+            for (int r = 0; r < kGemvRows; ++r) acc[i][r] = 0.0f;
+
+        for (int64_t s0 = warp; s0 < steps; s0 += kWarps * U) {
+            uint32_t w[U][kGemvRows];
+            float slot[U];
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int64_t step_word = (s0 + u * kWarps) * kStepWords;
+                const bool valid = step_word + lane < words;
+#pragma unroll
+                for (int r = 0; r < kGemvRows; ++r) w[u][r] = valid ? __ldcs(row_words[r] + step_word + lane) : 0u;
+                const int64_t slot_word = step_word + kChunk / kWordCodes * (lane % 8);
+                slot[u] = slot_word < words ? scales((slot_row_value + slot_word * kWordCodes) >> blocksize_log2)
+                                            : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int64_t step_word = (s0 + u * kWarps) * kStepWords;
+                if (step_word >= words) break;  // the same for the whole warp
+                const bool valid = step_word + lane < words;
+                float v[kGemvRows][kWordCodes], scale[kGemvRows];
+#pragma unroll
+                for (int r = 0; r < kGemvRows; ++r) {
+                    decode_word(w[u][r], shared.values, v[r]);
+                    scale[r] = __shfl_sync(0xffffffffu, slot[u], r * 8 + lane / 4);
+                }
+#pragma unroll
+                for (int i = 0; i < M; ++i) {
+                    // Rows past m (M is m rounded up) read row 0 again and are not written. Lanes past the
+                    // row's end see activations 0, so their (finite) codes and scales add nothing.
+                    float x[kWordCodes];
+                    load_activations<D>(a, (i < m ? i : 0) * k + (step_word + lane) * kWordCodes, valid, x);
+#pragma unroll
+                    for (int r = 0; r < kGemvRows; ++r) {
+                        float s = x[0] * v[r][0];
+#pragma unroll
+                        for (int j = 1; j < kWordCodes; ++j) s = fmaf(x[j], v[r][j], s);
+                        acc[i][r] = fmaf(s, scale[r], acc[i][r]);
+                    }
+                }
+            }
+        }
+
+        // Sum over the lanes, then over the warps in a fixed order.
+#pragma unroll
+        for (int i = 0; i < M; ++i) {
+            const float sum = warp_sum_rows(acc[i]);
+            if (lane % 8 == 0) partial[warp][i][lane / 8] = sum;
+        }
+        __syncthreads();
+        if (threadIdx.x < M * kGemvRows) {
+            const int i = threadIdx.x / kGemvRows, r = threadIdx.x % kGemvRows;
+            const int64_t row = row0 + r;
+            float sum = 0.0f;
+#pragma unroll
+            for (int j = 0; j < kWarps; ++j) sum += partial[j][i][r];
+            if (i < m && row < n)
+                out[i * n + row] = E::from_float(sum + (bias != nullptr ? E::to_float(bias[row]) : 0.0f));
+        }
+        __syncthreads();  // the next rows rewrite partial
     }
 }
 
@@ -87,58 +193,6 @@ __device__ void finish_row(float (&acc)[M], const typename CudaElement<D>::type*
         if (lane == i) mine = acc[i];
     }
     if (lane < m) out[lane * n + row] = E::from_float(mine + (bias != nullptr ? E::to_float(bias[row]) : 0.0f));
-}
-
-// k % 32 == 0, A and packed 16-byte aligned. M: rows of A rounded up to a power of two; m the real ones.
-template <int32_t D, int M, bool Nested>
-__global__ void __launch_bounds__(kThreads)
-    gemv_4bit_kernel(int32_t quant_type, const typename CudaElement<D>::type* __restrict__ a,
-                     const uint8_t* __restrict__ packed, ScaleArgs scale_args,
-                     const typename CudaElement<D>::type* __restrict__ bias, typename CudaElement<D>::type* __restrict__ out,
-                     int m, int64_t n, int64_t k, int blocksize_log2) {
-    // Activations per chunk as 16-byte vectors: 4 (16-bit) or 8 (f32).
-    constexpr int kVectorsPerChunk = kChunk * sizeof(typename CudaElement<D>::type) / 16;
-    __shared__ FourBitShared shared;
-    load_four_bit_shared<Nested>(shared, quant_type, scale_args);
-    const DeviceScales<Nested> scales(scale_args, shared);
-    const int lane = threadIdx.x % 32;
-    const int64_t chunks = k / kChunk;
-    const uint4* a_vectors = reinterpret_cast<const uint4*>(a);
-    const int64_t row_vectors = k * sizeof(typename CudaElement<D>::type) / 16;
-
-    for (int64_t row = int64_t{blockIdx.x} * kWarps + threadIdx.x / 32; row < n; row += int64_t{gridDim.x} * kWarps) {
-        float acc[M];
-#pragma unroll
-        for (int i = 0; i < M; ++i) acc[i] = 0.0f;
-        const int64_t row_start = row * k;  // value index of W[row, 0]
-        for (int64_t c0 = lane; c0 < chunks; c0 += 32 * kUnroll) {
-            uint4 w[kUnroll];
-            float scale[kUnroll];
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
-                const int64_t c = c0 + 32 * u;
-                const int64_t value = row_start + c * kChunk;
-                w[u] = c < chunks ? load_weight(packed, value / 2) : make_uint4(0, 0, 0, 0);
-                scale[u] = c < chunks ? scales(value >> blocksize_log2) : 0.0f;
-            }
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
-                const int64_t c = c0 + 32 * u;
-                if (c >= chunks) break;
-                const uint32_t words[4] = {w[u].x, w[u].y, w[u].z, w[u].w};
-#pragma unroll
-                for (int i = 0; i < M; ++i) {
-                    // Rows past m (M is m rounded up) read row 0 again, which is there, and are not written.
-                    const uint4* av = a_vectors + (i < m ? i : 0) * row_vectors + c * kVectorsPerChunk;
-                    float s = 0.0f;
-#pragma unroll
-                    for (int q = 0; q < 4; ++q) dot8<D>(words[q], av + q * (kVectorsPerChunk / 4), shared.values, s);
-                    acc[i] = fmaf(s, scale[u], acc[i]);
-                }
-            }
-        }
-        finish_row<D, M>(acc, bias, out, m, n, row);
-    }
 }
 
 // Any k and alignment: each lane takes every 32nd value of the row, one nibble at a time.
@@ -179,19 +233,18 @@ bnb_status launch_gemv(int32_t quant_type, const void* A, const uint8_t* packed,
     const auto b = static_cast<const T*>(bias);
     const auto o = static_cast<T*>(out);
     const int log2 = __builtin_ctzll(blocksize);
-    const int64_t blocks = (n + kWarps - 1) / kWarps;
     const bool fast = k % kChunk == 0 && reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                       reinterpret_cast<uintptr_t>(packed) % 16 == 0;
     unsigned grid = 0;
     if (!fast) {
         auto kernel = gemv_4bit_any_kernel<D, Nested>;
-        BNB_TRY(resident_grid(kernel, blocks, &grid));
+        BNB_TRY(resident_grid(kernel, (n + kWarps - 1) / kWarps, &grid));  // a warp per row
         kernel<<<grid, kThreads, 0, stream>>>(quant_type, a, packed, scales, b, o, static_cast<int>(m), n, k, log2);
         BNB_CUDA_CHECK_LAUNCH("gemv_4bit_any_kernel");
         return BNB_OK;
     }
     auto launch = [&](auto kernel) -> bnb_status {
-        BNB_TRY(resident_grid(kernel, blocks, &grid));
+        BNB_TRY(resident_grid(kernel, (n + kGemvRows - 1) / kGemvRows, &grid));
         kernel<<<grid, kThreads, 0, stream>>>(quant_type, a, packed, scales, b, o, static_cast<int>(m), n, k, log2);
         BNB_CUDA_CHECK_LAUNCH("gemv_4bit_kernel");
         return BNB_OK;

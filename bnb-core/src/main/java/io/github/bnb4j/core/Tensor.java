@@ -2,17 +2,12 @@ package io.github.bnb4j.core;
 
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
-import io.github.bnb4j.core.internal.NativeRuntime;
-import io.github.bnb4j.core.internal.NativeRuntime.CopyDirection;
+import io.github.bnb4j.core.TensorCopies.Direction;
 import io.github.bnb4j.nativelib.Bnb;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A dense, contiguous, row-major array of one {@link DType} on one {@link Device}, owning its memory
@@ -38,14 +33,7 @@ import org.slf4j.LoggerFactory;
  * Host copies to and from a GPU synchronize the device's current {@link CudaStream}.
  */
 public final class Tensor implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Tensor.class);
     private static final Cleaner LEAK_DETECTOR = Cleaner.create();
-    /** Ends the use that a buffer of {@link #asByteBuffer} holds once the buffer is unreachable. */
-    private static final Cleaner BUFFER_USES = Cleaner.create();
-    /** Heap buffers go to and from a GPU through a direct buffer of at most this size. */
-    private static final int STAGING_BYTES = 8 << 20;
-    /** The VM's soft limit on array lengths, a few words below {@code Integer.MAX_VALUE}. */
-    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private final long[] shape;
     private final long numel;
@@ -53,35 +41,17 @@ public final class Tensor implements AutoCloseable {
     private final Device device;
     private final NativeMemory memory;
 
-    private Tensor(long[] shape, DType dtype, Device device, NativeMemory memory) {
+    /** The tensor over {@code memory}; {@code shape} must be a valid shape the caller no longer changes. */
+    Tensor(long[] shape, DType dtype, Device device, NativeMemory memory) {
         this.shape = shape;
         this.numel = Shapes.numel(shape);
         this.dtype = dtype;
         this.device = device;
         this.memory = memory;
         if (!memory.isView()) { // a view owns nothing, so it cannot leak
-            LEAK_DETECTOR.register(this, new LeakReport(memory, describe(shape, dtype, device)));
+            LEAK_DETECTOR.register(this, new TensorLeakReport(memory, description()));
         }
         TensorScope.register(this);
-    }
-
-    /** Logs tensors that become unreachable while open; frees nothing. */
-    private static final class LeakReport implements Runnable {
-        private final NativeMemory memory;
-        private final String description;
-
-        LeakReport(NativeMemory memory, String description) {
-            this.memory = memory;
-            this.description = description;
-        }
-
-        @Override
-        public void run() {
-            if (!memory.isClosed() && memory.kind() != MemoryKind.FOREIGN && memory.bytes() > 0) {
-                LOG.warn("bnb4j: a tensor {} was garbage-collected without close(); its {} bytes leaked",
-                        description, memory.bytes());
-            }
-        }
     }
 
     // ---- creation ------------------------------------------------------------------------------
@@ -96,8 +66,8 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor empty(DType dtype, Device device, long... shape) {
         Objects.requireNonNull(device, "device");
-        long[] s = checkShape(shape);
-        long bytes = byteSize(s, dtype);
+        long[] s = TensorChecks.checkShape(shape);
+        long bytes = Shapes.byteSize(s, dtype);
         if (device.isCpu()) {
             Bnb.requireNativeLibrary();
             return new Tensor(s, dtype, device, NativeMemory.allocate(bytes, MemoryKind.HOST, device));
@@ -119,10 +89,11 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor emptyManaged(DType dtype, Device device, long... shape) {
         Objects.requireNonNull(device, "device");
-        requireCudaDevice(device, "emptyManaged");
+        TensorChecks.requireCudaDevice(device, "emptyManaged");
         CudaContext.use(device);
-        long[] s = checkShape(shape);
-        return new Tensor(s, dtype, device, NativeMemory.allocate(byteSize(s, dtype), MemoryKind.MANAGED, device));
+        long[] s = TensorChecks.checkShape(shape);
+        long bytes = Shapes.byteSize(s, dtype);
+        return new Tensor(s, dtype, device, NativeMemory.allocate(bytes, MemoryKind.MANAGED, device));
     }
 
     /**
@@ -142,23 +113,8 @@ public final class Tensor implements AutoCloseable {
     public static Tensor fromFloats(float[] values, DType dtype, Device device, long... shape) {
         Objects.requireNonNull(values, "values");
         Objects.requireNonNull(dtype, "dtype");
-        checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, dtype)).order(ByteOrder.LITTLE_ENDIAN);
-        switch (dtype) {
-            case F32 -> buf.asFloatBuffer().put(values);
-            case F16 -> {
-                for (float v : values) {
-                    buf.putShort(HalfFloats.floatToF16(v));
-                }
-            }
-            case BF16 -> {
-                for (float v : values) {
-                    buf.putShort(HalfFloats.floatToBf16(v));
-                }
-            }
-            default -> throw new IllegalArgumentException("dtype must be F32, F16 or BF16, got " + dtype);
-        }
-        return fromBuffer(buf.rewind(), dtype, device, shape);
+        HostArrays.checkLength(values.length, shape);
+        return fromBuffer(HostArrays.encodeFloats(values, dtype), dtype, device, shape);
     }
 
     /**
@@ -171,10 +127,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.F16 && dtype != DType.BF16) {
             throw new IllegalArgumentException("dtype must be F16 or BF16, got " + dtype);
         }
-        checkLength(bits.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(heapBytes(bits.length, dtype)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asShortBuffer().put(bits);
-        return fromBuffer(buf, dtype, device, shape);
+        HostArrays.checkLength(bits.length, shape);
+        return fromBuffer(HostArrays.encodeShorts(bits, dtype), dtype, device, shape);
     }
 
     /**
@@ -187,26 +141,22 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.U8 && dtype != DType.I8) {
             throw new IllegalArgumentException("dtype must be U8 or I8, got " + dtype);
         }
-        checkLength(values.length, shape);
+        HostArrays.checkLength(values.length, shape);
         return fromBuffer(ByteBuffer.wrap(values), dtype, device, shape);
     }
 
     /** Copies ints into a new I32 tensor. @throws IllegalArgumentException if the shape does not match */
     public static Tensor fromInts(int[] values, Device device, long... shape) {
         Objects.requireNonNull(values, "values");
-        checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, DType.I32)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asIntBuffer().put(values);
-        return fromBuffer(buf, DType.I32, device, shape);
+        HostArrays.checkLength(values.length, shape);
+        return fromBuffer(HostArrays.encodeInts(values), DType.I32, device, shape);
     }
 
     /** Copies longs into a new I64 tensor. @throws IllegalArgumentException if the shape does not match */
     public static Tensor fromLongs(long[] values, Device device, long... shape) {
         Objects.requireNonNull(values, "values");
-        checkLength(values.length, shape);
-        ByteBuffer buf = ByteBuffer.allocate(heapBytes(values.length, DType.I64)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asLongBuffer().put(values);
-        return fromBuffer(buf, DType.I64, device, shape);
+        HostArrays.checkLength(values.length, shape);
+        return fromBuffer(HostArrays.encodeLongs(values), DType.I64, device, shape);
     }
 
     /**
@@ -216,8 +166,8 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor fromBuffer(ByteBuffer data, DType dtype, Device device, long... shape) {
         Objects.requireNonNull(data, "data");
-        long[] s = checkShape(shape);
-        long bytes = byteSize(s, dtype);
+        long[] s = TensorChecks.checkShape(shape);
+        long bytes = Shapes.byteSize(s, dtype);
         if (data.remaining() != bytes) {
             throw new IllegalArgumentException("data must hold " + bytes + " bytes for " + dtype + " "
                     + Arrays.toString(s) + ", got " + data.remaining());
@@ -242,8 +192,8 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor wrap(long address, DType dtype, Device device, long... shape) {
         Objects.requireNonNull(device, "device");
-        long[] s = checkShape(shape);
-        long bytes = byteSize(s, dtype);
+        long[] s = TensorChecks.checkShape(shape);
+        long bytes = Shapes.byteSize(s, dtype);
         if (address == 0 && bytes > 0) {
             throw new IllegalArgumentException("address must not be 0 for " + Arrays.toString(s));
         }
@@ -297,29 +247,7 @@ public final class Tensor implements AutoCloseable {
                     + src.dtype + " with " + src.numel);
         }
         try (TensorUse use = TensorUse.of(this, src)) {
-            copyBytesFrom(src);
-        }
-    }
-
-    /** The copy itself; the caller holds uses of both tensors. */
-    private void copyBytesFrom(Tensor src) {
-        long bytes = byteSize();
-        if (bytes == 0) {
-            return;
-        }
-        if (device.isCpu() && src.device.isCpu()) {
-            Pointer.memcpy(memory.pointer(), src.memory.pointer(), bytes);
-            return;
-        }
-        Device gpu = device.isCuda() ? device : src.device;
-        CopyDirection kind = src.device.isCpu() ? CopyDirection.HOST_TO_DEVICE
-                : device.isCpu() ? CopyDirection.DEVICE_TO_HOST : CopyDirection.DEVICE_TO_DEVICE;
-        CudaContext.use(gpu);
-        CudaStream stream = CudaStream.current(gpu);
-        NativeRuntime.copy(memory.pointer(), src.memory.pointer(), bytes, kind, stream,
-                "copying " + src.device + " -> " + device);
-        if (kind != CopyDirection.DEVICE_TO_DEVICE) {
-            stream.synchronize(); // the host side may be read or freed as soon as we return
+            TensorCopies.copyBytes(this, src);
         }
     }
 
@@ -339,32 +267,14 @@ public final class Tensor implements AutoCloseable {
             return false;
         }
         try (TensorUse use = acquire()) {
-            return prefetchManaged(target);
+            return TensorCopies.prefetchManaged(this, target);
         }
-    }
-
-    private boolean prefetchManaged(Device target) {
-        Device gpu = target.isCuda() ? target : device;
-        return NativeRuntime.prefetch(memory.pointer(), byteSize(), target, CudaStream.current(gpu));
     }
 
     /** Sets every byte to zero. @throws IllegalStateException if the tensor is closed */
     public void fillZero() {
         try (TensorUse use = acquire()) {
-            zeroBytes();
-        }
-    }
-
-    private void zeroBytes() {
-        long bytes = byteSize();
-        if (bytes == 0) {
-            return;
-        }
-        if (device.isCpu()) {
-            Pointer.memset(memory.pointer(), 0, bytes);
-        } else {
-            CudaContext.use(device);
-            NativeRuntime.zero(memory.pointer(), bytes, device, CudaStream.current(device));
+            TensorCopies.zero(this);
         }
     }
 
@@ -378,22 +288,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw unsupported("toFloatArray");
         }
-        float[] out = new float[arrayLength("toFloatArray")];
-        ByteBuffer b = hostBytes();
-        switch (dtype) {
-            case F32 -> b.asFloatBuffer().get(out);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = HalfFloats.f16ToFloat(b.getShort(2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = HalfFloats.bf16ToFloat(b.getShort(2 * i));
-                }
-            }
-            default -> throw unsupported("toFloatArray");
-        }
+        float[] out = new float[TensorChecks.arrayLength(this, "toFloatArray")];
+        HostArrays.decodeFloats(TensorCopies.hostCopy(this), dtype, out);
         return out;
     }
 
@@ -407,8 +303,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.F16 && dtype != DType.BF16) {
             throw unsupported("toShortArray");
         }
-        short[] out = new short[arrayLength("toShortArray")];
-        hostBytes().asShortBuffer().get(out);
+        short[] out = new short[TensorChecks.arrayLength(this, "toShortArray")];
+        TensorCopies.hostCopy(this).asShortBuffer().get(out);
         return out;
     }
 
@@ -422,8 +318,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.U8 && dtype != DType.I8) {
             throw unsupported("toByteArray");
         }
-        byte[] out = new byte[arrayLength("toByteArray")];
-        hostBytes().get(out);
+        byte[] out = new byte[TensorChecks.arrayLength(this, "toByteArray")];
+        TensorCopies.hostCopy(this).get(out);
         return out;
     }
 
@@ -437,8 +333,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.I32) {
             throw unsupported("toIntArray");
         }
-        int[] out = new int[arrayLength("toIntArray")];
-        hostBytes().asIntBuffer().get(out);
+        int[] out = new int[TensorChecks.arrayLength(this, "toIntArray")];
+        TensorCopies.hostCopy(this).asIntBuffer().get(out);
         return out;
     }
 
@@ -452,8 +348,8 @@ public final class Tensor implements AutoCloseable {
         if (dtype != DType.I64) {
             throw unsupported("toLongArray");
         }
-        long[] out = new long[arrayLength("toLongArray")];
-        hostBytes().asLongBuffer().get(out);
+        long[] out = new long[TensorChecks.arrayLength(this, "toLongArray")];
+        TensorCopies.hostCopy(this).asLongBuffer().get(out);
         return out;
     }
 
@@ -468,13 +364,7 @@ public final class Tensor implements AutoCloseable {
      *                               {@link #asByteBuffer(long, int)} for a range)
      */
     public ByteBuffer asByteBuffer() {
-        long bytes = byteSize();
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("tensor " + describe(shape, dtype, device) + " is " + bytes
-                    + " bytes; a ByteBuffer holds at most " + Integer.MAX_VALUE
-                    + "; use asByteBuffer(byteOffset, length) for a range, or copyToHost");
-        }
-        return asByteBuffer(0, (int) bytes);
+        return TensorViews.byteBuffer(this);
     }
 
     /**
@@ -486,19 +376,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException    if the tensor is not on the CPU or is closed
      */
     public ByteBuffer asByteBuffer(long byteOffset, int length) {
-        checkByteRange(byteOffset, length);
-        if (!device.isCpu()) {
-            throw new IllegalStateException("asByteBuffer needs a CPU tensor, this one is on " + device
-                    + "; copy it with to(Device.cpu()) or copyToHost first");
-        }
-        if (length == 0) {
-            checkOpen();
-            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        TensorUse use = acquire();
-        ByteBuffer view = hostView(byteOffset, length);
-        BUFFER_USES.register(view, use::close); // the use ends when the buffer becomes unreachable
-        return view;
+        return TensorViews.byteBuffer(this, byteOffset, length);
     }
 
     /**
@@ -507,7 +385,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException if the tensor is closed or larger than a {@code ByteBuffer} holds
      */
     public ByteBuffer toByteBuffer() {
-        return hostBytes();
+        return TensorCopies.hostCopy(this);
     }
 
     /**
@@ -525,7 +403,7 @@ public final class Tensor implements AutoCloseable {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("dst must be writable, got a read-only buffer");
         }
-        transfer(byteOffset, dst, Direction.TO_HOST);
+        TensorCopies.transfer(this, byteOffset, dst, Direction.TO_HOST);
     }
 
     /**
@@ -538,68 +416,7 @@ public final class Tensor implements AutoCloseable {
      */
     public void copyFromHost(long byteOffset, ByteBuffer src) {
         Objects.requireNonNull(src, "src");
-        transfer(byteOffset, src, Direction.FROM_HOST);
-    }
-
-    private enum Direction { TO_HOST, FROM_HOST }
-
-    private void transfer(long byteOffset, ByteBuffer host, Direction direction) {
-        int length = host.remaining();
-        checkByteRange(byteOffset, length);
-        try (TensorUse use = acquire()) {
-            if (length == 0) {
-                return;
-            }
-            if (device.isCpu()) {
-                ByteBuffer mine = hostView(byteOffset, length);
-                if (direction == Direction.TO_HOST) {
-                    host.put(mine);
-                } else {
-                    mine.put(host);
-                }
-                return;
-            }
-            // a device copy needs a host address: a direct buffer has one, a heap buffer is staged through one
-            ByteBuffer staging = host.isDirect() ? null : ByteBuffer.allocateDirect(Math.min(length, STAGING_BYTES));
-            int step = staging == null ? length : staging.capacity();
-            for (int done = 0; done < length; done += step) {
-                int n = Math.min(length - done, step);
-                ByteBuffer part = host.slice().limit(n);
-                ByteBuffer direct = staging == null ? part : staging.clear().limit(n);
-                if (direction == Direction.FROM_HOST && staging != null) {
-                    direct.put(part.duplicate()).flip();
-                }
-                try (Tensor hostSide = wrap(new BytePointer(direct), DType.U8, Device.cpu(), n);
-                        Tensor deviceSide = byteRange(byteOffset + done, n)) {
-                    if (direction == Direction.TO_HOST) {
-                        hostSide.copyBytesFrom(deviceSide);
-                    } else {
-                        deviceSide.copyBytesFrom(hostSide);
-                    }
-                }
-                if (direction == Direction.TO_HOST && staging != null) {
-                    part.put(direct);
-                }
-                host.position(host.position() + n);
-            }
-        }
-    }
-
-    private ByteBuffer hostBytes() {
-        long bytes = byteSize();
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("tensor " + describe(shape, dtype, device) + " is " + bytes
-                    + " bytes, more than a ByteBuffer holds; read it in ranges with copyToHost");
-        }
-        ByteBuffer copy = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-        copyToHost(0, copy);
-        return copy.flip();
-    }
-
-    /** A buffer over a CPU range; the caller holds a use for as long as it reads the buffer. */
-    private ByteBuffer hostView(long byteOffset, int length) {
-        return new BytePointer(Pointers.at(memory.address() + byteOffset)).capacity(length).asByteBuffer()
-                .order(ByteOrder.LITTLE_ENDIAN);
+        TensorCopies.transfer(this, byteOffset, src, Direction.FROM_HOST);
     }
 
     // ---- views ---------------------------------------------------------------------------------
@@ -613,14 +430,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException    if the tensor is closed
      */
     public Tensor reshape(long... newShape) {
-        long[] s = checkShape(newShape);
-        long n = Shapes.numel(s);
-        if (n != numel) {
-            throw new IllegalArgumentException("newShape " + Arrays.toString(s) + " holds " + n
-                    + " elements, but the tensor " + Arrays.toString(shape) + " holds " + numel);
-        }
-        checkOpen();
-        return new Tensor(s, dtype, device, NativeMemory.view(memory, 0, byteSize()));
+        return TensorViews.reshape(this, newShape);
     }
 
     /**
@@ -632,28 +442,12 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException    if the tensor is closed
      */
     public Tensor narrow(long start, long length) {
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("narrow needs a tensor of rank >= 1, got a scalar");
-        }
-        if (start < 0 || length < 0 || start > shape[0] - length) {
-            throw new IllegalArgumentException("rows [start, start + length) must lie within [0, " + shape[0]
-                    + "], got start " + start + ", length " + length);
-        }
-        checkOpen();
-        long[] s = shape.clone();
-        s[0] = length;
-        long rowBytes = shape[0] == 0 ? 0 : byteSize() / shape[0];
-        return new Tensor(s, dtype, device, NativeMemory.view(memory, start * rowBytes, length * rowBytes));
+        return TensorViews.narrow(this, start, length);
     }
 
     /** True for a view made by {@link #reshape} or {@link #narrow}, which owns no memory. */
     public boolean isView() {
         return memory.isView();
-    }
-
-    /** A flat U8 view of a byte range, for copies in ranges. */
-    private Tensor byteRange(long byteOffset, long length) {
-        return new Tensor(new long[] {length}, DType.U8, device, NativeMemory.view(memory, byteOffset, length));
     }
 
     // ---- uses ----------------------------------------------------------------------------------
@@ -759,80 +553,32 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tensor" + describe(shape, dtype, device) + (isClosed() ? " (closed)" : "");
+        return "Tensor" + description() + (isClosed() ? " (closed)" : "");
     }
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    private void checkOpen() {
+    /** The memory, for the package helpers; callers hold a use while they touch it. */
+    NativeMemory memory() {
+        return memory;
+    }
+
+    void checkOpen() {
         if (memory.isClosed()) {
             throw closedError();
         }
     }
 
     private IllegalStateException closedError() {
-        return new IllegalStateException("tensor " + describe(shape, dtype, device) + " is closed");
-    }
-
-    private void checkByteRange(long byteOffset, long length) {
-        long bytes = byteSize();
-        if (byteOffset < 0 || length < 0 || byteOffset > bytes - length) {
-            throw new IllegalArgumentException("byte range [" + byteOffset + ", " + byteOffset + " + " + length
-                    + ") must lie within the tensor's " + bytes + " bytes");
-        }
-    }
-
-    /** The element count as an array length. @throws IllegalStateException if no Java array holds it */
-    private int arrayLength(String op) {
-        checkOpen();
-        if (numel > MAX_ARRAY_LENGTH) {
-            throw new IllegalStateException(op + ": tensor " + describe(shape, dtype, device) + " has " + numel
-                    + " elements, more than a Java array holds (" + MAX_ARRAY_LENGTH + "); read it in ranges"
-                    + " with copyToHost");
-        }
-        return (int) numel;
-    }
-
-    /** Bytes of a heap buffer for {@code length} elements. @throws IllegalArgumentException over 2 GiB */
-    private static int heapBytes(int length, DType dtype) {
-        long bytes = (long) length * dtype.byteSize();
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(length + " values of " + dtype + " are " + bytes
-                    + " bytes, more than one heap buffer holds; create the tensor with empty() and fill it in"
-                    + " ranges with copyFromHost");
-        }
-        return (int) bytes;
+        return new IllegalStateException("tensor " + description() + " is closed");
     }
 
     private UnsupportedOperationException unsupported(String op) {
         return new UnsupportedOperationException(op + " does not support dtype " + dtype + " on " + device);
     }
 
-    private static void requireCudaDevice(Device device, String op) {
-        if (!device.isCuda()) {
-            throw new IllegalArgumentException(op + ": device must be a CUDA device, got " + device);
-        }
-    }
-
-    private static String describe(long[] shape, DType dtype, Device device) {
+    /** Shape, dtype and device, for messages. */
+    String description() {
         return Arrays.toString(shape) + " " + dtype + " on " + device;
-    }
-
-    /** A copy of a valid shape. @throws IllegalArgumentException as {@link Shapes#numel} */
-    private static long[] checkShape(long[] shape) {
-        Shapes.numel(shape);
-        return shape.clone();
-    }
-
-    private static void checkLength(int length, long[] shape) {
-        long n = Shapes.numel(shape);
-        if (n != length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-                    + " elements, but " + length + " values were given");
-        }
-    }
-
-    private static long byteSize(long[] shape, DType dtype) {
-        return Shapes.byteSize(shape, dtype);
     }
 }

@@ -7,8 +7,8 @@ import java.util.Arrays;
  * thread) marks it closed but frees its memory only after this use ends. Wrap every call that hands a
  * tensor's address to native code:
  * <pre>{@code
- * try (TensorUse use = TensorUse.of(a, absmax, out)) {
- *     BnbC.bnb_cpu_something(a.pointer(), absmax.pointer(), out.pointer(), n);
+ * try (TensorUse use = TensorUse.of(code, a, absmax, out)) {
+ *     NativeQuant.quantizeBlockwise(code, a, absmax, out, blocksize); // a facade of core.internal
  * }
  * }</pre>
  * A use belongs to the thread that opened it; {@link #close()} ends it once (later calls do nothing).

@@ -4,7 +4,6 @@ import java.nio.FloatBuffer;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Tensor;
-import io.github.bnb4j.optim.state.OptimizerStateDict;
 
 /**
  * The ranges a checkpoint's F32 state values must lie in, so that a corrupted or hand-edited checkpoint is
@@ -23,27 +22,28 @@ enum CheckpointValues {
         this.nonNegative = nonNegative;
     }
 
+    /** Bytes scanned per buffer: a multiple of 4 that one ByteBuffer holds. */
+    private static final int CHUNK_BYTES = 1 << 30;
+
     /**
-     * Checks every value of the F32 CPU tensor {@code t}, saved as {@code name}.
+     * Checks every value of the F32 CPU tensor {@code t} (of any size), saved as {@code name}.
      *
-     * @throws IllegalArgumentException      naming the tensor, the first bad index and its value
-     * @throws UnsupportedOperationException if the tensor is larger than {@link OptimizerStateDict#MAX_TENSOR_BYTES}
+     * @throws IllegalArgumentException naming the tensor, the first bad index and its value
      */
     void require(Tensor t, String name) {
         if (t.dtype() != DType.F32) {
             throw new IllegalArgumentException("checkpoint tensor '" + name + "' must be F32, got " + t.dtype());
         }
-        if (t.byteSize() > OptimizerStateDict.MAX_TENSOR_BYTES) {
-            throw new UnsupportedOperationException("checkpoint tensor '" + name + "' is " + t.byteSize()
-                    + " bytes; optimizer checkpoints hold tensors of at most " + OptimizerStateDict.MAX_TENSOR_BYTES
-                    + " bytes");
-        }
-        FloatBuffer values = t.asByteBuffer().asFloatBuffer();
-        for (int i = 0; i < values.limit(); i++) {
-            float v = values.get(i);
-            if (!Float.isFinite(v) || (nonNegative && v < 0)) {
-                throw new IllegalArgumentException("checkpoint tensor '" + name + "' must hold "
-                        + (nonNegative ? "finite values >= 0" : "finite values") + ", got " + v + " at index " + i);
+        for (long done = 0; done < t.byteSize(); done += CHUNK_BYTES) {
+            FloatBuffer values = t.asByteBuffer(done, (int) Math.min(CHUNK_BYTES, t.byteSize() - done))
+                    .asFloatBuffer();
+            for (int i = 0; i < values.limit(); i++) {
+                float v = values.get(i);
+                if (!Float.isFinite(v) || (nonNegative && v < 0)) {
+                    throw new IllegalArgumentException("checkpoint tensor '" + name + "' must hold "
+                            + (nonNegative ? "finite values >= 0" : "finite values") + ", got " + v + " at index "
+                            + (done / Float.BYTES + i));
+                }
             }
         }
     }

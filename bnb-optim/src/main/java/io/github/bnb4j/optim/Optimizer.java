@@ -3,6 +3,7 @@ package io.github.bnb4j.optim;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,8 @@ import java.util.Objects;
 import io.github.bnb4j.core.CudaStream;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
+import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.TensorUse;
 import io.github.bnb4j.core.internal.optim.Hyperparameters;
 import io.github.bnb4j.core.internal.optim.OptimizerKernels;
 import io.github.bnb4j.core.internal.optim.OptimizerSlot;
@@ -48,8 +51,9 @@ import io.github.bnb4j.optim.state.OptimizerStateDict;
  * exclusive: {@code close()} or {@code loadStateDict()} called while another thread steps waits for the step to
  * finish, and the step never sees freed state. That makes the optimizer safe to share, not parallel: use one
  * optimizer from one training thread. The parameters and gradients belong to the caller; closing one while a
- * step uses it is guarded by {@link io.github.bnb4j.core.Tensor}'s own rules, not by this class. The tensors of a
- * {@link ParamState} stay valid until the optimizer closes or loads a checkpoint.
+ * step uses it is safe too: a step holds a {@link TensorUse} of every tensor it touches, so their memory is freed
+ * when the step ends. The tensors of a {@link ParamState} stay valid until the optimizer closes or loads a
+ * checkpoint.
  *
  * <p><b>Null.</b> Every method throws {@link NullPointerException} naming the argument when given null.
  *
@@ -160,7 +164,9 @@ public abstract class Optimizer implements AutoCloseable {
             requireStatesOpen(plan);
             List<Runnable> undo = prepareStates(plan);
             boolean anyApplied = false;
-            try {
+            // every tensor of the step stays allocated until the last batch returns, even if another thread
+            // closes a parameter or gradient meanwhile
+            try (TensorUse inUse = TensorUse.of(tensorsOf(plan))) {
                 for (Map.Entry<StepPlan.BatchKey, List<StepPlan.Update>> batch : plan.batches().entrySet()) {
                     runBatch(batch.getKey(), batch.getValue());
                     anyApplied = true;
@@ -450,6 +456,17 @@ public abstract class Optimizer implements AutoCloseable {
             throw e;
         }
         return undo;
+    }
+
+    /** The tensors the kernels of this step read or write: values, gradients, states and code maps. */
+    private Tensor[] tensorsOf(StepPlan plan) {
+        List<Tensor> all = new ArrayList<>();
+        for (StepPlan.Update u : plan.updates()) {
+            ParamState s = states.get(u.ref().param());
+            all.addAll(Arrays.asList(u.ref().param().value(), u.grad(), s.state1(), s.state2(), s.absmax1(),
+                    s.absmax2(), s.qmap1(), s.qmap2(), s.unorm(), s.gnorm()));
+        }
+        return all.toArray(Tensor[]::new); // TensorUse.of skips the nulls
     }
 
     private void runBatch(StepPlan.BatchKey key, List<StepPlan.Update> updates) {

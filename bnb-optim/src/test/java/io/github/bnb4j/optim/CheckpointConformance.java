@@ -361,7 +361,8 @@ abstract class CheckpointConformance {
                 .minEightBitSize(256).build()) {
             train(adam, flat(groups), 0, 2);
             String key = StateDictKeys.param(0, 0, "step");
-            try (OptimizerStateDict sd = adam.stateDict(); OptimizerStateDict bad = mutated(sd, key, step, null, 0, 0)) {
+            try (OptimizerStateDict sd = adam.stateDict();
+                    OptimizerStateDict bad = mutated(sd, key, step, null, 0, 0)) {
                 assertRefused(bad, adam, "step", step);
             }
         }

@@ -14,6 +14,8 @@ import io.github.bnb4j.core.TensorScope;
  */
 final class CodeBookTensors {
     private static final Map<Device, Tensor> DYNAMIC_SIGNED = new ConcurrentHashMap<>();
+    private static final Map<Device, Tensor> NF4 = new ConcurrentHashMap<>();
+    private static final Map<Device, Tensor> FP4 = new ConcurrentHashMap<>();
 
     private CodeBookTensors() {
     }
@@ -27,5 +29,13 @@ final class CodeBookTensors {
     static Tensor sharedDynamicSigned(Device device) {
         return DYNAMIC_SIGNED.computeIfAbsent(device,
                 d -> TensorScope.detach(Tensor.fromFloats(CodeBooks.dynamicSigned(), DType.F32, d, 256)));
+    }
+
+    /** A new F32 [16] tensor with the code book of {@code type} on {@code device}; the caller owns it. */
+    static Tensor fourBit(QuantType type, Device device) {
+        Map<Device, Tensor> masters = type == QuantType.NF4 ? NF4 : FP4;
+        float[] values = type == QuantType.NF4 ? CodeBooks.nf4() : CodeBooks.fp4();
+        return masters.computeIfAbsent(device,
+                d -> TensorScope.detach(Tensor.fromFloats(values, DType.F32, d, values.length))).to(device);
     }
 }

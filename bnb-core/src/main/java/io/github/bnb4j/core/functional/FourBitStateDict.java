@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,8 +112,9 @@ public final class FourBitStateDict {
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if there is not exactly one packed JSON entry, the JSON is malformed or
-     *                                  has unknown or missing keys, a tensor is missing or unexpected, or the
-     *                                  parts do not form a valid {@link FourBitState}
+     *                                  has unknown or missing keys, a tensor is missing or unexpected, the
+     *                                  quant_map is not the quant type's table, or the parts do not form a valid
+     *                                  {@link FourBitState}
      * @throws IllegalStateException    if a tensor of {@code dict} is closed
      */
     public static FourBitState fromStateDict(Map<String, Tensor> dict, String prefix, Device device) {
@@ -152,6 +154,7 @@ public final class FourBitStateDict {
 
     private static FourBitState build(Map<?, ?> json, Map<String, Tensor> tensors, QuantType quantType,
             boolean nested, Device device) {
+        requireTable(quantType, tensors.get("quant_map"));
         List<Tensor> made = new ArrayList<>();
         try {
             Tensor code = copy(made, tensors.get("quant_map"), device);
@@ -175,6 +178,25 @@ public final class FourBitStateDict {
         } catch (RuntimeException e) {
             made.forEach(Tensor::close);
             throw e;
+        }
+    }
+
+    /**
+     * The 4-bit kernels decode with the quant type's own table, as upstream's do, so a quant_map with other values
+     * would be ignored silently: refuse it. A quant_map of the wrong dtype or size is left to {@link FourBitState}.
+     */
+    private static void requireTable(QuantType type, Tensor quantMap) {
+        if (quantMap.dtype() != DType.F32 || quantMap.numel() != FourBitState.CODE_SIZE) {
+            return;
+        }
+        float[] table = type == QuantType.NF4 ? CodeBooks.nf4() : CodeBooks.fp4();
+        float[] values = quantMap.toFloatArray();
+        for (int i = 0; i < table.length; i++) {
+            if (values[i] != table[i]) {
+                throw new IllegalArgumentException("quant_map must be the " + type + " table "
+                        + Arrays.toString(table) + ", which the kernels decode with, but quant_map[" + i + "] = "
+                        + values[i]);
+            }
         }
     }
 

@@ -106,12 +106,12 @@ abstract class GemmConformance extends BackendConformance {
                 () -> Gemm.gemmInto(MatrixOperand.of(a), MatrixOperand.of(b), 1f, 0f, out), "K 3 vs 5");
         assertThrows(IllegalArgumentException.class,
                 () -> Gemm.gemmInto(MatrixOperand.of(a), MatrixOperand.transposed(b), Float.NaN, 0f, out), "NaN alpha");
-        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a), MatrixOperand.transposed(b),
-                1f, 0f, Tensor.zeros(DType.F32, device(), 5, 4)), "out shape");
-        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a), MatrixOperand.transposed(b),
-                1f, 0f, Tensor.zeros(DType.F32, device(), 4), out), "bias shape");
-        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a), MatrixOperand.transposed(b),
-                1f, 0f, Tensor.zeros(DType.BF16, device(), 5), out), "bias dtype");
+        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a),
+                MatrixOperand.transposed(b), 1f, 0f, Tensor.zeros(DType.F32, device(), 5, 4)), "out shape");
+        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a),
+                MatrixOperand.transposed(b), 1f, 0f, Tensor.zeros(DType.F32, device(), 4), out), "bias shape");
+        assertThrows(IllegalArgumentException.class, () -> Gemm.gemmInto(MatrixOperand.of(a),
+                MatrixOperand.transposed(b), 1f, 0f, Tensor.zeros(DType.BF16, device(), 5), out), "bias dtype");
         assertThrows(IllegalArgumentException.class, () -> Gemm.linear(a, Tensor.zeros(DType.F16, device(), 5, 3)),
                 "mixed dtypes");
         assertThrows(IllegalArgumentException.class, () -> Gemm.matmul(MatrixOperand.of(Tensor.zeros(DType.F32,

@@ -32,7 +32,8 @@ class GemmCudaTest extends GemmConformance {
             Tensor w = Tensor.fromFloats(b, DType.F32, gpu, 2, 3);
             Tensor out = Gemm.linear(x, w);
             try (Tensor host = out.to(Device.cpu())) {
-                assertArrayEquals(new float[] {-2, 2, -2, 8}, host.toFloatArray());
+                // x · wᵀ: rows (1, 2, 3) and (4, 5, 6) against (1, 0, -1) and (2, 0.5, 0)
+                assertArrayEquals(new float[] {-2, 3, -2, 10.5f}, host.toFloatArray());
             }
         }
     }

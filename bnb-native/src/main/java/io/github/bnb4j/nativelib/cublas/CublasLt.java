@@ -71,6 +71,20 @@ public final class CublasLt {
     }
 
     /**
+     * Copies the row-major int8 matrix {@code src} [rows, cols] with row stride {@code srcStride} into
+     * {@code dst} with row stride {@code dstStride} ({@code >= cols}) on {@code stream}; the bytes of each dst
+     * row beyond {@code cols} are left as they are. One {@code cublasLtMatrixTransform}: how the int8 GEMM pads
+     * an operand whose K cuBLASLt refuses.
+     *
+     * @throws BnbException if cuBLASLt is missing or the call fails
+     */
+    public static void copyInt8Rows(int device, Pointer stream, long rows, long cols, long src, long srcStride,
+                                    long dst, long dstStride) {
+        require("int8 copy on cuda:" + device);
+        context(device).copyInt8Rows(stream, rows, cols, src, srcStride, dst, dstStride);
+    }
+
+    /**
      * Frees the calling thread's cuBLASLt handles, workspaces and plans (they are otherwise kept until the
      * JVM exits). Call it from a thread that is done with GEMMs; the next GEMM on this thread makes them anew.
      */

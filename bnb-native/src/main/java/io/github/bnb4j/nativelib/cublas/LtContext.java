@@ -18,6 +18,8 @@ import org.bytedeco.javacpp.PointerPointer;
 final class LtContext implements AutoCloseable {
     /** cuBLAS's own recommendation for Hopper; the heuristic picks algorithms that fit. */
     private static final long WORKSPACE_BYTES = 32L << 20;
+    /** Timed runs per candidate algorithm when a plan chooses one. */
+    private static final int TIMED_RUNS = 3;
 
     private final int device;
     private final cublasLtContext handle = new cublasLtContext();
@@ -27,6 +29,7 @@ final class LtContext implements AutoCloseable {
     private final FloatPointer betaF32 = new FloatPointer(1);
     private final IntPointer alphaI32 = new IntPointer(1);
     private final IntPointer betaI32 = new IntPointer(1);
+    private LtInt8Copy int8Copy;
 
     LtContext(int device) {
         this.device = device;
@@ -55,14 +58,66 @@ final class LtContext implements AutoCloseable {
         boolean integer = g.type() == LtType.I8_I32;
         Pointer alpha = integer ? alphaI32.put((int) alphaValue) : alphaF32.put(alphaValue);
         Pointer beta = integer ? betaI32.put((int) betaValue) : betaF32.put(betaValue);
+        CUstream_st stream = new CUstream_st(callerStream);
+        if (!plan.chosen() && betaValue == 0) { // the timing runs overwrite out, which beta = 0 allows
+            plan.choose(fastest(plan, stream, alpha, beta, a, b, out, g));
+        }
+        run(plan, plan.algorithm(), stream, alpha, beta, a, b, out, g);
+    }
+
+    private void run(LtPlan plan, LtPlan.Candidate c, CUstream_st stream, Pointer alpha, Pointer beta, long a,
+                     long b, long out, LtGemm g) {
         Pointer d = at(out);
         CublasLt.check(cublasLtMatmul(handle, plan.desc, alpha, at(b), plan.layoutB, at(a), plan.layoutA, beta, d,
-                plan.layoutOut, d, plan.layoutOut, plan.algo, workspace, plan.workspaceBytes,
-                new CUstream_st(callerStream)), "cublasLtMatmul " + g);
+                plan.layoutOut, d, plan.layoutOut, c.algo(), workspace, c.workspaceBytes(), stream),
+                "cublasLtMatmul " + g);
+    }
+
+    /**
+     * Times each candidate (one warm-up, then {@link #TIMED_RUNS} runs between CUDA events on the caller's
+     * stream) and returns the fastest. The only host synchronisation of a plan's life: once per thread,
+     * device and shape.
+     */
+    private LtPlan.Candidate fastest(LtPlan plan, CUstream_st stream, Pointer alpha, Pointer beta, long a, long b,
+                                     long out, LtGemm g) {
+        PointerPointer<Pointer> made = new PointerPointer<>(1);
+        NativeStatus.check(BnbC.bnb_cuda_event_create(made), "creating a CUDA event");
+        Pointer start = made.get(0);
+        NativeStatus.check(BnbC.bnb_cuda_event_create(made), "creating a CUDA event");
+        Pointer end = made.get(0);
+        try (FloatPointer ms = new FloatPointer(1)) {
+            LtPlan.Candidate best = plan.candidates().get(0);
+            float bestMs = Float.MAX_VALUE;
+            for (LtPlan.Candidate c : plan.candidates()) {
+                run(plan, c, stream, alpha, beta, a, b, out, g);
+                NativeStatus.check(BnbC.bnb_cuda_event_record(start, stream), "recording a CUDA event");
+                for (int i = 0; i < TIMED_RUNS; i++) {
+                    run(plan, c, stream, alpha, beta, a, b, out, g);
+                }
+                NativeStatus.check(BnbC.bnb_cuda_event_record(end, stream), "recording a CUDA event");
+                NativeStatus.check(BnbC.bnb_cuda_event_elapsed(start, end, ms), "timing a cuBLASLt algorithm");
+                if (ms.get() < bestMs) {
+                    bestMs = ms.get();
+                    best = c;
+                }
+            }
+            return best;
+        } finally {
+            BnbC.bnb_cuda_event_destroy(start);
+            BnbC.bnb_cuda_event_destroy(end);
+        }
+    }
+
+    /** See {@link CublasLt#copyInt8Rows}. */
+    void copyInt8Rows(Pointer stream, long rows, long cols, long src, long srcStride, long dst, long dstStride) {
+        if (int8Copy == null) {
+            int8Copy = new LtInt8Copy();
+        }
+        int8Copy.copyRows(handle, stream, rows, cols, src, srcStride, dst, dstStride);
     }
 
     /** A pointer object holding {@code target}; owns nothing. */
-    private static Pointer at(long target) {
+    static Pointer at(long target) {
         return new Pointer() {
             {
                 this.address = target;
@@ -74,6 +129,9 @@ final class LtContext implements AutoCloseable {
     public void close() {
         plans.values().forEach(LtPlan::close);
         plans.clear();
+        if (int8Copy != null) {
+            int8Copy.close();
+        }
         cublasLtDestroy(handle);
         BnbC.bnb_cuda_free(device, workspace);
     }

@@ -12,24 +12,16 @@ import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorScope;
 import io.github.bnb4j.core.safetensors.SafetensorsReader;
 import io.github.bnb4j.core.safetensors.SafetensorsWriter;
-import io.github.bnb4j.core.safetensors.TensorInfo;
 
 /**
  * An optimizer checkpoint in memory: string metadata and named CPU tensors (see {@link StateDictKeys}), saved
  * as one safetensors file. Writing is deterministic, so the same state always gives the same bytes. Owns its
  * tensors: close it when done.
  *
- * <p>Size limit: {@link #save(Path)} and {@link #load(Path)} handle tensors of up to {@link #MAX_TENSOR_BYTES}
- * each (2 GiB − 1, what one {@link java.nio.ByteBuffer} holds), so the 32-bit state of a parameter of 2<sup>29</sup>
- * or more elements cannot be written to a file yet; they refuse such a tensor with an
- * {@link UnsupportedOperationException} before writing or reading anything, never truncate it.
- * The in-memory {@link io.github.bnb4j.optim.Optimizer#stateDict()} has no limit but that same one for its
- * range checks at {@code loadStateDict}.
+ * <p>Tensors of any size are written and read in chunks, 2 GiB and more included (the 32-bit state of a parameter
+ * of 2<sup>29</sup> elements or more).
  */
 public final class OptimizerStateDict implements AutoCloseable {
-    /** The largest tensor, in bytes, that a checkpoint file can hold here. */
-    public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE;
-
     private final Map<String, String> metadata;
     private final Map<String, Tensor> tensors;
 
@@ -58,21 +50,15 @@ public final class OptimizerStateDict implements AutoCloseable {
     /**
      * Reads a file written by {@link #save(Path)}.
      *
-     * @throws NullPointerException          if {@code file} is null
-     * @throws IOException                   if the file cannot be read or is not a valid safetensors file
-     * @throws UnsupportedOperationException if a tensor is larger than {@link #MAX_TENSOR_BYTES}
+     * @throws NullPointerException if {@code file} is null
+     * @throws IOException          if the file cannot be read or is not a valid safetensors file
      */
     public static OptimizerStateDict load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             for (String name : reader.names()) {
-                requireStorable(name, reader.info(name).byteLength());
-            }
-            for (String name : reader.names()) {
-                TensorInfo info = reader.info(name);
-                tensors.put(name, TensorScope.detach(Tensor.fromBuffer(reader.bytes(name), info.dtype(),
-                        Device.cpu(), info.shape())));
+                tensors.put(name, TensorScope.detach(reader.read(name, Device.cpu())));
             }
             return new OptimizerStateDict(new LinkedHashMap<>(reader.metadata()), tensors);
         } catch (IOException | RuntimeException e) {
@@ -94,25 +80,16 @@ public final class OptimizerStateDict implements AutoCloseable {
     /**
      * Writes the checkpoint to one safetensors file, atomically (a temporary file, then a rename).
      *
-     * @throws NullPointerException          if {@code file} is null
-     * @throws IOException                   if writing fails
-     * @throws IllegalStateException         if this checkpoint is closed
-     * @throws UnsupportedOperationException if a tensor is larger than {@link #MAX_TENSOR_BYTES}; nothing is written
+     * @throws NullPointerException  if {@code file} is null
+     * @throws IOException           if writing fails
+     * @throws IllegalStateException if this checkpoint is closed
      */
     public void save(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        tensors.forEach((name, t) -> requireStorable(name, t.byteSize()));
         SafetensorsWriter writer = new SafetensorsWriter();
         metadata.forEach(writer::metadata);
-        tensors.forEach((name, t) -> writer.add(name, t.dtype(), t.shape(), t.asByteBuffer()));
+        tensors.forEach(writer::add);
         writer.write(file);
-    }
-
-    private static void requireStorable(String name, long bytes) {
-        if (bytes > MAX_TENSOR_BYTES) {
-            throw new UnsupportedOperationException("checkpoint tensor '" + name + "' is " + bytes + " bytes; "
-                    + "optimizer checkpoint files hold tensors of at most " + MAX_TENSOR_BYTES + " bytes (2 GiB - 1)");
-        }
     }
 
     /** Frees the tensors; idempotent. */

@@ -3,7 +3,6 @@ package io.github.bnb4j.optim.reproducers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.bnb4j.core.testing.ForkedJvm;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,7 +23,6 @@ class RaceWithStepTest {
     }
 
     @Test
-    @Disabled("needs bnb-core's TensorUse (branch core-data) around the optimizer kernel call; enable at the merge")
     void parameterCloseDuringAStepOnAnotherThreadIsSafe() {
         ForkedJvm.Result r = ForkedJvm.run(RaceWithStep.class, TIMEOUT_SECONDS, "parameter-close");
         assertEquals(0, r.exitCode(), "parameter-close in a forked JVM:\n" + r.output());

@@ -18,6 +18,10 @@ final class JsonLine {
         return raw(key, Double.isFinite(value) ? String.format(Locale.ROOT, "%.6g", value) : "null");
     }
 
+    JsonLine put(String key, boolean value) {
+        return raw(key, Boolean.toString(value));
+    }
+
     private JsonLine raw(String key, String json) {
         if (sb.length() > 1) {
             sb.append(',');

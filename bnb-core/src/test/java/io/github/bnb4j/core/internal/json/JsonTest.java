@@ -56,7 +56,8 @@ class JsonTest {
         m.put("x", 0.5);
         m.put("s", "é\"\n");
         m.put("n", Json.NULL);
-        assertEquals("{\"quant_type\": \"nf4\", \"shape\": [128, 256], \"x\": 0.5, \"s\": \"\\u00e9\\\"\\n\", \"n\": null}",
+        assertEquals("{\"quant_type\": \"nf4\", \"shape\": [128, 256], \"x\": 0.5, "
+                + "\"s\": \"\\u00e9\\\"\\n\", \"n\": null}",
                 PythonJson.dumps(m));
     }
 }
