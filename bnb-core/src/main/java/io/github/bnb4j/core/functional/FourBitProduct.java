@@ -21,10 +21,11 @@ import org.slf4j.LoggerFactory;
 final class FourBitProduct {
     /**
      * Rows (the product of a's leading dimensions) up to which {@link FourBit#matmul4bit} uses the fused GEMV; more
-     * go through dequantize + GEMM. At most {@link NativeFourBit#GEMV_MAX_ROWS}. 16 is the kernel's limit, not a
-     * measurement: the lead measures the crossover on the H200 (FourBitBenchmark's batch lines) and sets it here.
+     * go through dequantize + GEMM. At most {@link NativeFourBit#GEMV_MAX_ROWS}. Measured on the H200 (2026-12-03,
+     * FourBitBenchmark's gemv4bit_crossover lines, bf16 NF4): fused 18.8 / 59.3 µs against 23.4 / 82.6 µs at 8 rows
+     * (4096x4096 / 14336x4096), but 36.0 / 121 µs against 22.1 / 84.0 µs at 12 rows.
      */
-    static final int FUSED_GEMV_MAX_ROWS = NativeFourBit.GEMV_MAX_ROWS;
+    static final int FUSED_GEMV_MAX_ROWS = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(FourBit.class);
     private static final AtomicBoolean F32_COMPUTE_LOGGED = new AtomicBoolean();

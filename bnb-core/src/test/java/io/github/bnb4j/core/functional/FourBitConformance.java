@@ -312,11 +312,11 @@ abstract class FourBitConformance extends BackendConformance {
     // ---- products -----------------------------------------------------------------------------------
 
     static Stream<Arguments> productCases() {
-        return Stream.of(1, 3, 16, 17, 40).flatMap(m -> Stream.of(FLOAT_TYPES).flatMap(dt -> Stream
+        return Stream.of(1, 3, 8, 9, 16, 17, 40).flatMap(m -> Stream.of(FLOAT_TYPES).flatMap(dt -> Stream
                 .of(AbsmaxStorage.values()).map(st -> Arguments.of(m, dt, st))));
     }
 
-    /** a · Wᵀ + bias against a double product with the dequantized weight, on both paths (M ≤ 16 fused). */
+    /** a · Wᵀ + bias against a double product with the dequantized weight, on both paths (fused up to 8 rows). */
     @ParameterizedTest(name = "M={0} {1} {2}")
     @MethodSource("productCases")
     void matmul4bitMatchesADenseReference(int m, DType dtype, AbsmaxStorage storage) {
