@@ -520,10 +520,5 @@ int main() {
     test_bad_arguments();
     test_bad_sizes();
     test_center();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_cpu_tests");
 }

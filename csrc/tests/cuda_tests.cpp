@@ -313,29 +313,11 @@ void test_runtime() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH_TO_CUDA_PLUGIN [--large]\n", argv[0]);
-        return 2;
-    }
-    int32_t driver = 0, devices = 0;
-    bnb_cuda_probe_driver(&driver, &devices);
-    if (devices == 0) {
-        printf("bnb_cuda_tests: skipped, no GPU (%s)\n", bnb_last_error());
-        return 0;
-    }
-    if (bnb_cuda_backend_load(argv[1]) != BNB_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", argv[1], bnb_last_error());
-        return 1;
-    }
+    if (int status = test::start_cuda_program("bnb_cuda_tests", argc, argv, " [--large]"); status >= 0) return status;
     test_runtime();
     test_blockwise();
     test_blockwise_codes();
     test_center();
     if (argc > 2 && strcmp(argv[2], "--large") == 0) test_large();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_cuda_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_cuda_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_cuda_tests");
 }

@@ -399,10 +399,5 @@ int main(int argc, char** argv) {
     test_nested_dequantize();
     test_gemv_shapes();
     test_bad_arguments();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_fourbit_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_fourbit_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_fourbit_cpu_tests");
 }

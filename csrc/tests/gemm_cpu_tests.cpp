@@ -141,10 +141,5 @@ int main() {
     test_shapes();
     test_beta_zero_ignores_nan();
     test_bad_arguments();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_gemm_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_gemm_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_gemm_cpu_tests");
 }

@@ -400,10 +400,5 @@ int main(int argc, char** argv) {
     test_mm_dequant();
     test_outlier_columns();
     test_bad_arguments();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_int8_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_int8_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_int8_cpu_tests");
 }

@@ -232,29 +232,11 @@ void test_bad_arguments() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH_TO_CUDA_PLUGIN\n", argv[0]);
-        return 2;
-    }
-    int32_t driver = 0, devices = 0;
-    bnb_cuda_probe_driver(&driver, &devices);
-    if (devices == 0) {
-        printf("bnb_int8_cuda_tests: skipped, no GPU (%s)\n", bnb_last_error());
-        return 0;
-    }
-    if (bnb_cuda_backend_load(argv[1]) != BNB_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", argv[1], bnb_last_error());
-        return 1;
-    }
+    if (int status = test::start_cuda_program("bnb_int8_cuda_tests", argc, argv); status >= 0) return status;
     test_vectorwise();
     test_outlier_patterns();
     test_mm_dequant();
     test_bad_columns();
     test_bad_arguments();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_int8_cuda_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_int8_cuda_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_int8_cuda_tests");
 }

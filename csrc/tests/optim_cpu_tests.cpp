@@ -467,10 +467,5 @@ int main() {
     test_max_unorm();
     test_bad_arguments();
     test_8bit_tracks_32bit();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_optim_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_optim_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_optim_cpu_tests");
 }

@@ -155,10 +155,5 @@ void test_step_tables() {
 int main() {
     test_search_matches_quantize_2d();
     test_step_tables();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_optim_requantize_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_optim_requantize_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_optim_requantize_tests");
 }

@@ -79,10 +79,5 @@ int main() {
     test_offsets_and_counts();
     test_closed_form();
     test_bad_arguments();
-    if (test::failures() != 0) {
-        fprintf(stderr, "bnb_quantiles_cpu_tests: %d check(s) failed\n", test::failures());
-        return 1;
-    }
-    printf("bnb_quantiles_cpu_tests: all checks passed\n");
-    return 0;
+    return test::finish_program("bnb_quantiles_cpu_tests");
 }

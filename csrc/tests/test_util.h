@@ -114,4 +114,34 @@ struct Random {
     int64_t below(int64_t n) { return static_cast<int64_t>(engine() % static_cast<uint64_t>(n)); }
 };
 
+// The start of every CUDA test program: argv[1] is the CUDA plugin. Returns -1 when the tests should run, else
+// the exit status to return at once (2: usage, 0: no GPU, so nothing to test; 1: the plugin does not load).
+inline int start_cuda_program(const char* name, int argc, char** argv, const char* extra_usage = "") {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH_TO_CUDA_PLUGIN%s\n", argv[0], extra_usage);
+        return 2;
+    }
+    int32_t driver = 0, devices = 0;
+    bnb_cuda_probe_driver(&driver, &devices);
+    if (devices == 0) {
+        printf("%s: skipped, no GPU (%s)\n", name, bnb_last_error());
+        return 0;
+    }
+    if (bnb_cuda_backend_load(argv[1]) != BNB_OK) {
+        fprintf(stderr, "cannot load %s: %s\n", argv[1], bnb_last_error());
+        return 1;
+    }
+    return -1;
+}
+
+// The end of every test program: reports the checks and returns the exit status.
+inline int finish_program(const char* name) {
+    if (failures() != 0) {
+        fprintf(stderr, "%s: %d check(s) failed\n", name, failures());
+        return 1;
+    }
+    printf("%s: all checks passed\n", name);
+    return 0;
+}
+
 }  // namespace test
