@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * AdEMAMix8bit on sizes that are not a multiple of 256, against an explicit reference of the layout bnb4j keeps
- * (docs/DECISIONS.md, optim-newcomer): {@code absmax1} is {@code [2, blocks]}, the fast EMA's block {@code b}
+ * (docs/DECISIONS.md, its optimizer reliability section): {@code absmax1} is {@code [2, blocks]}, the fast EMA's block {@code b}
  * scaled by {@code absmax1[b]} and the slow EMA's by {@code absmax1[blocks + b]}. Upstream indexes the slow EMA's
  * scale as {@code absmax1[(n + i) / 256]}, which for a ragged {@code n} lands in the fast EMA's last slot and
  * shifts the slow blocks; a kernel doing that fails these assertions by orders of magnitude (the slow EMA is

@@ -22,7 +22,7 @@ import io.github.bnb4j.core.internal.NativeInt8;
  * The second product is added into the first in f32 and rounded once. Threshold 0 is the plain int8 product.
  * Backward: {@link #inputGradient} ({@code gradOut · dequant(W)}, always) and, for {@link MatmulLtState.Fp16Weights},
  * {@link #weightGradient} ({@code gradOutᵀ · A} in the weight's dtype), as upstream's {@code MatMul8bitLt}
- * (spec 3.12 and docs/DECISIONS.md, int8-java).
+ * (spec 3.12 and docs/DECISIONS.md, "LLM.int8() in Java").
  *
  * <p>A, bias and out share one dtype (F32, F16 or BF16; upstream casts to F16) and every tensor one device.
  * Arguments are checked before any kernel runs: an exception leaves {@code out} unchanged. With a threshold the
