@@ -13,11 +13,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * AdEMAMix8bit on sizes that are not a multiple of 256, against an explicit reference of the layout bnb4j keeps
- * (docs/DECISIONS.md, its optimizer reliability section): {@code absmax1} is {@code [2, blocks]}, the fast EMA's block {@code b}
- * scaled by {@code absmax1[b]} and the slow EMA's by {@code absmax1[blocks + b]}. Upstream indexes the slow EMA's
- * scale as {@code absmax1[(n + i) / 256]}, which for a ragged {@code n} lands in the fast EMA's last slot and
- * shifts the slow blocks; a kernel doing that fails these assertions by orders of magnitude (the slow EMA is
- * about 1000 times smaller than the fast one after the first steps).
+ * (docs/DECISIONS.md, its optimizer reliability section): {@code absmax1} is {@code [2, blocks]}, the fast EMA's
+ * block {@code b} scaled by {@code absmax1[b]} and the slow EMA's by {@code absmax1[blocks + b]}. Upstream indexes
+ * the slow EMA's scale as {@code absmax1[(n + i) / 256]}, which for a ragged {@code n} lands in the fast EMA's
+ * last slot and shifts the slow blocks; a kernel doing that fails these assertions by orders of magnitude (the
+ * slow EMA is about 1000 times smaller than the fast one after the first steps).
  *
  * <p>Each step is checked on its own, from the kernel's previous codes: the reference dequantizes them with the
  * kept layout, applies spec §3.15 in double, and predicts every absmax (padding lanes included, spec §3.16 step 3),
