@@ -110,7 +110,7 @@ public sealed interface BitsAndBytesConfig permits BitsAndBytesConfig.EightBit, 
      */
     default void requireCompatibleWith(BitsAndBytesConfig stored, java.nio.file.Path file) {
         Objects.requireNonNull(stored, "stored");
-        if (this instanceof EightBit && stored instanceof FourBit || this instanceof FourBit && stored instanceof EightBit) {
+        if (this instanceof EightBit != stored instanceof EightBit) {
             throw new CheckpointException(file, "the checkpoint is quantized as " + stored
                     + ", which the requested " + this + " contradicts");
         }
