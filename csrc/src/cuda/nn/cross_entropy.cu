@@ -1,6 +1,7 @@
 // Softmax cross-entropy with mean reduction and ignore_index on the GPU (bnb/nn_ops.h). One block per row
-// computes the row's log-sum-exp and loss; one block then sums the row losses and counts the kept rows in a
-// fixed order (the same loss every run). A label out of range gives the row a NaN loss, is recorded in the
+// computes the row's log-sum-exp; one block then sums the row losses lse[m] - logits[m, label] and counts the kept
+// rows in a fixed order (the same loss every run; no scratch memory, whose stream-ordered allocation would cost
+// tens of microseconds of host time per call). A label out of range gives the row a NaN loss, is recorded in the
 // bad-index record, and gets a zero gradient row.
 #include <math.h>
 #include <stdint.h>
@@ -17,8 +18,9 @@ using Elem = typename CudaElement<D>::type;
 
 template <int32_t D, typename I>
 __global__ void __launch_bounds__(kNnThreads)
-    row_loss_kernel(const Elem<D>* __restrict__ logits, const I* __restrict__ labels, int64_t rows, int64_t classes,
-                    int64_t ignore_index, float* __restrict__ lse, float* __restrict__ row_loss, int64_t* bad_index) {
+    lse_kernel(const Elem<D>* __restrict__ logits, const I* __restrict__ labels, int64_t rows, int64_t classes,
+               int64_t ignore_index,
+                    float* __restrict__ lse, int64_t* bad_index) {
     __shared__ float scratch[32];
     for (int64_t m = blockIdx.x; m < rows; m += gridDim.x) {
         const Elem<D>* row = logits + m * classes;
@@ -29,30 +31,24 @@ __global__ void __launch_bounds__(kNnThreads)
         for (int64_t c = threadIdx.x; c < classes; c += kNnThreads) sum += expf(CudaElement<D>::to_float(row[c]) - mx);
         sum = nn_block_sum<kNnThreads>(sum, scratch);
         if (threadIdx.x == 0) {
-            const float l = mx + logf(sum);
-            lse[m] = l;
+            lse[m] = mx + logf(sum);
             const int64_t label = labels[m];
-            if (label == ignore_index) {
-                row_loss[m] = 0.0f;
-            } else if (label >= 0 && label < classes) {
-                row_loss[m] = l - CudaElement<D>::to_float(row[label]);
-            } else {
-                row_loss[m] = NAN;
-                nn_record_bad_index(bad_index, m, label);
-            }
+            if (label != ignore_index && (label < 0 || label >= classes)) nn_record_bad_index(bad_index, m, label);
         }
     }
 }
 
-template <typename I>
+template <int32_t D, typename I>
 __global__ void __launch_bounds__(kNnThreads)
-    mean_loss_kernel(const float* __restrict__ row_loss, const I* __restrict__ labels, int64_t rows,
-                     int64_t ignore_index, float* loss, float* count) {
+    mean_loss_kernel(const Elem<D>* __restrict__ logits, const I* __restrict__ labels, const float* __restrict__ lse,
+                     int64_t rows, int64_t classes, int64_t ignore_index, float* loss, float* count) {
     __shared__ float scratch[32];
     float sum = 0.0f, kept = 0.0f;
     for (int64_t m = threadIdx.x; m < rows; m += kNnThreads) {
-        sum += row_loss[m];
-        kept += labels[m] != ignore_index ? 1.0f : 0.0f;
+        const int64_t label = labels[m];
+        if (label == ignore_index) continue;
+        sum += label >= 0 && label < classes ? lse[m] - CudaElement<D>::to_float(logits[m * classes + label]) : NAN;
+        kept += 1.0f;
     }
     sum = nn_block_sum<kNnThreads>(sum, scratch);
     kept = nn_block_sum<kNnThreads>(kept, scratch);
@@ -82,13 +78,13 @@ __global__ void __launch_bounds__(kNnThreads)
 
 template <int32_t D, typename I>
 bnb_status launch_loss(const Elem<D>* logits, const I* labels, int64_t rows, int64_t classes, int64_t ignore_index,
-                       float* loss, float* lse, float* count, float* row_loss, int64_t* bad_index, cudaStream_t s) {
+                       float* loss, float* lse, float* count, int64_t* bad_index, cudaStream_t s) {
     if (rows > 0) {
-        row_loss_kernel<D, I><<<nn_row_blocks(rows), kNnThreads, 0, s>>>(logits, labels, rows, classes, ignore_index,
-                                                                         lse, row_loss, bad_index);
-        BNB_CUDA_CHECK_LAUNCH("row_loss_kernel");
+        lse_kernel<D, I><<<nn_row_blocks(rows), kNnThreads, 0, s>>>(logits, labels, rows, classes, ignore_index, lse,
+                                                                    bad_index);
+        BNB_CUDA_CHECK_LAUNCH("lse_kernel");
     }
-    mean_loss_kernel<I><<<1, kNnThreads, 0, s>>>(row_loss, labels, rows, ignore_index, loss, count);
+    mean_loss_kernel<D, I><<<1, kNnThreads, 0, s>>>(logits, labels, lse, rows, classes, ignore_index, loss, count);
     BNB_CUDA_CHECK_LAUNCH("mean_loss_kernel");
     return BNB_OK;
 }
@@ -116,18 +112,8 @@ bnb_status bnbk_bnb_cuda_nn_cross_entropy(int32_t dtype, const void* logits, int
                     BNB_CHECK_NOT_NULL(lse);
                 }
                 auto s = static_cast<cudaStream_t>(stream);
-                float* row_loss = nullptr;
-                if (rows > 0)
-                    BNB_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&row_loss), rows * sizeof(float), s));
-                bnb_status status = bnb::launch_loss<D>(static_cast<const bnb::Elem<D>*>(logits),
-                                                        static_cast<const I*>(labels), rows, classes, ignore_index,
-                                                        loss, lse, count, row_loss, bad_index, s);
-                if (row_loss != nullptr) {
-                    cudaError_t freed = cudaFreeAsync(row_loss, s);  // also after a failed launch
-                    BNB_TRY(status);
-                    if (freed != cudaSuccess) return bnb::cuda_fail(freed, __FILE__, __LINE__, "cudaFreeAsync(row_loss)");
-                }
-                BNB_TRY(status);
+                BNB_TRY(bnb::launch_loss<D>(static_cast<const bnb::Elem<D>*>(logits), static_cast<const I*>(labels),
+                                            rows, classes, ignore_index, loss, lse, count, bad_index, s));
                 return bnb::nn_copy_bad_index(bad_index, bad_index_host, s);
             });
         });

@@ -146,7 +146,7 @@ public final class NativeNnOps {
         int it = indices.dtype().code();
         long n = indices.numel();
         if (d.isCpu()) {
-            check(BnbC.bnb_cpu_nn_embedding(table.pointer(), numRows, rowBytes, it, indices.pointer(), n,
+            checkIndices(BnbC.bnb_cpu_nn_embedding(table.pointer(), numRows, rowBytes, it, indices.pointer(), n,
                     out.pointer()), "embedding on " + d, d);
             return;
         }
@@ -165,8 +165,8 @@ public final class NativeNnOps {
         int it = indices.dtype().code();
         long n = indices.numel();
         if (d.isCpu()) {
-            check(BnbC.bnb_cpu_nn_embedding_backward(t, gradOut.pointer(), it, indices.pointer(), n, numRows, dim,
-                    paddingIdx, gradTable.pointer()), "embedding backward on " + d, d);
+            checkIndices(BnbC.bnb_cpu_nn_embedding_backward(t, gradOut.pointer(), it, indices.pointer(), n, numRows,
+                    dim, paddingIdx, gradTable.pointer()), "embedding backward on " + d, d);
             return;
         }
         CudaStream s = CudaStream.current(d);
@@ -184,8 +184,8 @@ public final class NativeNnOps {
         int t = logits.dtype().code();
         int lt = labels.dtype().code();
         if (d.isCpu()) {
-            check(BnbC.bnb_cpu_nn_cross_entropy(t, logits.pointer(), lt, labels.pointer(), rows, classes, ignoreIndex,
-                    f32(loss), f32(lse), f32(count)), "crossEntropy on " + d, d);
+            checkIndices(BnbC.bnb_cpu_nn_cross_entropy(t, logits.pointer(), lt, labels.pointer(), rows, classes,
+                    ignoreIndex, f32(loss), f32(lse), f32(count)), "crossEntropy on " + d, d);
             return;
         }
         CudaStream s = CudaStream.current(d);
@@ -202,7 +202,7 @@ public final class NativeNnOps {
         Device d = logits.device();
         int t = logits.dtype().code();
         int lt = labels.dtype().code();
-        check(d.isCpu()
+        checkIndices(d.isCpu()
                 ? BnbC.bnb_cpu_nn_cross_entropy_backward(t, logits.pointer(), lt, labels.pointer(), f32(lse),
                         f32(count), f32(gradLoss), rows, classes, ignoreIndex, gradLogits.pointer())
                 : BnbC.bnb_cuda_nn_cross_entropy_backward(t, logits.pointer(), lt, labels.pointer(), f32(lse),
@@ -236,6 +236,19 @@ public final class NativeNnOps {
 
     private static FloatPointer f32(Tensor t) {
         return t == null ? null : new FloatPointer(t.pointer());
+    }
+
+    /**
+     * {@link #check} for the calls that check indices on the CPU: every other argument was checked in Java, so an
+     * invalid argument is an index out of range, reported as such.
+     *
+     * @throws IllegalArgumentException with the native detail (the index's position and value)
+     */
+    private static void checkIndices(int status, String operation, Device d) {
+        if (status == BnbC.BNB_ERR_INVALID_ARGUMENT) {
+            throw new IllegalArgumentException(operation + ": " + NativeStatus.lastError());
+        }
+        check(status, operation, d);
     }
 
     /** A CUDA call's temporary allocation can run out of memory: report the device's free bytes. */
