@@ -140,7 +140,8 @@ void test_layer_norm() {
         double sg = 0, sgx = 0;
         for (int64_t c = 0; c < cols; ++c) {
             const double xh = (x[r * cols + c] - mu) * rs, g = dy[r * cols + c] * w[c];
-            CHECK_OR_RETURN(close(y[r * cols + c], xh * w[c] + b[c], 1e-5), "y[%lld, %lld]", (long long)r, (long long)c);
+            CHECK_OR_RETURN(close(y[r * cols + c], xh * w[c] + b[c], 1e-5), "y[%lld, %lld]", (long long)r,
+                            (long long)c);
             sg += g;
             sgx += g * xh;
             want_dw[c] += dy[r * cols + c] * xh;

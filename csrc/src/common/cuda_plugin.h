@@ -11,7 +11,8 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-#define BNB_CUDA_PLUGIN_ABI 3
+// 4: the nn family (bnb/nn_ops.h).
+#define BNB_CUDA_PLUGIN_ABI 4
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.

@@ -23,7 +23,9 @@ bnb_status check_labels(const I* labels, int64_t rows, int64_t classes, int64_t 
     return BNB_OK;
 }
 
-int64_t rows_per_thread(int64_t classes) { return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, classes)); }
+int64_t rows_per_thread(int64_t classes) {
+    return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, classes));
+}
 
 }  // namespace
 

@@ -41,7 +41,8 @@ extern "C" BNB_API bnb_status bnb_cpu_nn_embedding(const void* weight, int64_t n
             BNB_CHECK_NOT_NULL(weight);  // num_rows >= 1 here: an index lies in [0, num_rows)
             auto src = static_cast<const uint8_t*>(weight);
             auto dst = static_cast<uint8_t*>(out);
-            bnb::parallel_for(n, std::max<int64_t>(1, (int64_t{1} << 18) / row_bytes), [&](int64_t first, int64_t last) {
+            const int64_t per_thread = std::max<int64_t>(1, (int64_t{1} << 18) / row_bytes);
+            bnb::parallel_for(n, per_thread, [&](int64_t first, int64_t last) {
                 for (int64_t i = first; i < last; ++i)
                     memcpy(dst + i * row_bytes, src + static_cast<int64_t>(idx[i]) * row_bytes,
                            static_cast<size_t>(row_bytes));

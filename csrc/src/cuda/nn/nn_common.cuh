@@ -93,7 +93,8 @@ __device__ void nn_atomic_add(typename CudaElement<D>::type* address, float v) {
                 CudaElement<D>::from_float(CudaElement<D>::to_float(element) + v);
             uint16_t sum_bits;
             memcpy(&sum_bits, &sum, sizeof sum_bits);
-            const unsigned int updated = (assumed & ~(0xffffu << shift)) | (static_cast<unsigned int>(sum_bits) << shift);
+            const unsigned int updated =
+                (assumed & ~(0xffffu << shift)) | (static_cast<unsigned int>(sum_bits) << shift);
             old = atomicCAS(word, assumed, updated);
         } while (old != assumed);
     }

@@ -92,7 +92,9 @@ struct ActivateBackward {  // inputs: x, grad_y
 };
 
 struct Swiglu {  // inputs: gate, up
-    __device__ void operator()(const float (&x)[2], float (&y)[1]) const { y[0] = nn_activate<BNB_ACT_SILU>(x[0]) * x[1]; }
+    __device__ void operator()(const float (&x)[2], float (&y)[1]) const {
+        y[0] = nn_activate<BNB_ACT_SILU>(x[0]) * x[1];
+    }
 };
 
 struct SwigluBackward {  // inputs: gate, up, grad_out; outputs: grad_gate, grad_up
@@ -147,8 +149,9 @@ bnb_status bnbk_bnb_cuda_nn_activation(int32_t dtype, int32_t activation, const 
                 if (n == 0) return BNB_OK;
                 BNB_CHECK_NOT_NULL(x);
                 BNB_CHECK_NOT_NULL(y);
-                return bnb::launch_map<decltype(dtag)::value>("activation kernel", bnb::MapOperands<1, 1>{{x}, {n}, {y}},
-                                                             n, bnb::Activate<decltype(atag)::value>{}, stream);
+                return bnb::launch_map<decltype(dtag)::value>("activation kernel",
+                                                             bnb::MapOperands<1, 1>{{x}, {n}, {y}}, n,
+                                                             bnb::Activate<decltype(atag)::value>{}, stream);
             });
         });
     });
@@ -158,7 +161,8 @@ bnb_status bnbk_bnb_cuda_nn_activation_backward(int32_t dtype, int32_t activatio
                                                 void* grad_x, int64_t n, void* stream) {
     return BNB_GUARD({
         return bnb::dispatch_float_dtype("bnb_cuda_nn_activation_backward", dtype, [&](auto dtag) -> bnb_status {
-            return bnb::dispatch_activation("bnb_cuda_nn_activation_backward", activation, [&](auto atag) -> bnb_status {
+            const char* name = "bnb_cuda_nn_activation_backward";
+            return bnb::dispatch_activation(name, activation, [&](auto atag) -> bnb_status {
                 BNB_CHECK_COUNT(n);
                 if (n == 0) return BNB_OK;
                 BNB_CHECK_NOT_NULL(x);
@@ -181,8 +185,8 @@ bnb_status bnbk_bnb_cuda_nn_swiglu(int32_t dtype, const void* gate, const void* 
             BNB_CHECK_NOT_NULL(gate);
             BNB_CHECK_NOT_NULL(up);
             BNB_CHECK_NOT_NULL(out);
-            return bnb::launch_map<decltype(tag)::value>("swiglu kernel", bnb::MapOperands<2, 1>{{gate, up}, {n, n}, {out}},
-                                                        n, bnb::Swiglu{}, stream);
+            return bnb::launch_map<decltype(tag)::value>(
+                "swiglu kernel", bnb::MapOperands<2, 1>{{gate, up}, {n, n}, {out}}, n, bnb::Swiglu{}, stream);
         });
     });
 }
@@ -216,8 +220,8 @@ bnb_status bnbk_bnb_cuda_nn_add(int32_t dtype, const void* a, const void* b, flo
             BNB_CHECK_NOT_NULL(a);
             BNB_CHECK_NOT_NULL(b);
             BNB_CHECK_NOT_NULL(out);
-            return bnb::launch_map<decltype(tag)::value>("add kernel", bnb::MapOperands<2, 1>{{a, b}, {n, nb}, {out}}, n,
-                                                        bnb::AddScaled{alpha}, stream);
+            return bnb::launch_map<decltype(tag)::value>(
+                "add kernel", bnb::MapOperands<2, 1>{{a, b}, {n, nb}, {out}}, n, bnb::AddScaled{alpha}, stream);
         });
     });
 }
@@ -232,8 +236,8 @@ bnb_status bnbk_bnb_cuda_nn_mul(int32_t dtype, const void* a, const void* b, voi
             BNB_CHECK_NOT_NULL(a);
             BNB_CHECK_NOT_NULL(b);
             BNB_CHECK_NOT_NULL(out);
-            return bnb::launch_map<decltype(tag)::value>("mul kernel", bnb::MapOperands<2, 1>{{a, b}, {n, nb}, {out}}, n,
-                                                        bnb::Multiply{}, stream);
+            return bnb::launch_map<decltype(tag)::value>(
+                "mul kernel", bnb::MapOperands<2, 1>{{a, b}, {n, nb}, {out}}, n, bnb::Multiply{}, stream);
         });
     });
 }
@@ -261,7 +265,8 @@ bnb_status bnbk_bnb_cuda_nn_dropout(int32_t dtype, const void* x, float p, uint6
             if (n == 0) return BNB_OK;
             BNB_CHECK_NOT_NULL(x);
             BNB_CHECK_NOT_NULL(out);
-            bnb::dropout_kernel<D><<<bnb::nn_blocks((n + 3) / 4), bnb::kNnThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+            auto s = static_cast<cudaStream_t>(stream);
+            bnb::dropout_kernel<D><<<bnb::nn_blocks((n + 3) / 4), bnb::kNnThreads, 0, s>>>(
                 static_cast<const bnb::Elem<D>*>(x), static_cast<bnb::Elem<D>*>(out), n, seed, offset,
                 bnb::dropout_threshold(p), bnb::dropout_scale(p));
             BNB_CUDA_CHECK_LAUNCH("dropout_kernel");

@@ -155,7 +155,8 @@ bnb_status bnbk_bnb_cuda_nn_layer_norm(int32_t dtype, const void* x, const void*
             if (rows == 0) return BNB_OK;
             BNB_CHECK_NOT_NULL(x);
             BNB_CHECK_NOT_NULL(y);
-            bnb::layer_norm_kernel<D><<<bnb::nn_row_blocks(rows), bnb::kNnThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+            auto s = static_cast<cudaStream_t>(stream);
+            bnb::layer_norm_kernel<D><<<bnb::nn_row_blocks(rows), bnb::kNnThreads, 0, s>>>(
                 static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), eps, rows, cols,
                 static_cast<T*>(y), mean, rstd);
             BNB_CUDA_CHECK_LAUNCH("layer_norm_kernel");

@@ -15,7 +15,8 @@ import io.github.bnb4j.core.internal.NativeNnOps;
  * Softmax cross-entropy with mean reduction, torch's {@code F.cross_entropy(logits, labels, ignore_index=-100)}:
  * <pre>
  *   lse[m]  = log Σ_c exp(logits[m, c])                  (max-shifted, f32)
- *   loss    = Σ over kept rows of (lse[m] - logits[m, labels[m]]) / count,   count = rows with labels[m] != ignoreIndex
+ *   loss    = Σ over kept rows of (lse[m] - logits[m, labels[m]]) / count
+ *   count   = the number of rows with labels[m] != ignoreIndex
  *   grad[m, c] = gradLoss · (exp(logits[m, c] - lse[m]) - [c == labels[m]]) / count   (0 on ignored rows)
  * </pre>
  * logits are F32, F16 or BF16 [M, C] (C &gt;= 1); labels I32 or I64 [M], each ignoreIndex or in [0, C). The loss

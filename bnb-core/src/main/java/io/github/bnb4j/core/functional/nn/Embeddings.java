@@ -13,7 +13,8 @@ import io.github.bnb4j.core.internal.NativeNnOps;
 
 /**
  * Embedding lookup and its gradient. {@link #gather} copies rows of a table [V, ...] of any dtype (F32/F16/BF16
- * rows, the U8 codes of an 8-bit or packed 4-bit table, their F32 scales): {@code out[i..., :] = table[indices[i...], :]}.
+ * rows, the U8 codes of an 8-bit or packed 4-bit table, their F32 scales):
+ * {@code out[i..., :] = table[indices[i...], :]}.
  * {@link #backward} scatter-adds gradient rows into the table's gradient: {@code gradTable[indices[i], :] +=
  * gradOut[i, :]}, skipping {@code paddingIdx}. Indices are I32 or I64 of any shape, each in [0, V). On the CPU an
  * index out of range throws before anything is written; on CUDA it is never followed and is reported by a later
