@@ -11,6 +11,8 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
+// 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the families nn
+//    (bnb/nn_ops.h) and transformer (bnb/transformer.h).
 #define BNB_CUDA_PLUGIN_ABI 4
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
@@ -108,7 +110,70 @@
     X(bnb_cuda_int8_dequant_columns,                                                                           \
       (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
        const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
-      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))
+      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))                                  \
+    /* bnb/nn_ops.h */                                                                                         \
+    X(bnb_cuda_nn_activation,                                                                                  \
+      (int32_t dtype, int32_t activation, const void* x, void* y, int64_t n, void* stream),                    \
+      (dtype, activation, x, y, n, stream))                                                                    \
+    X(bnb_cuda_nn_activation_backward,                                                                         \
+      (int32_t dtype, int32_t activation, const void* x, const void* grad_y, void* grad_x, int64_t n,          \
+       void* stream),                                                                                          \
+      (dtype, activation, x, grad_y, grad_x, n, stream))                                                       \
+    X(bnb_cuda_nn_swiglu,                                                                                      \
+      (int32_t dtype, const void* gate, const void* up, void* out, int64_t n, void* stream),                   \
+      (dtype, gate, up, out, n, stream))                                                                       \
+    X(bnb_cuda_nn_swiglu_backward,                                                                             \
+      (int32_t dtype, const void* gate, const void* up, const void* grad_out, void* grad_gate, void* grad_up,  \
+       int64_t n, void* stream),                                                                               \
+      (dtype, gate, up, grad_out, grad_gate, grad_up, n, stream))                                              \
+    X(bnb_cuda_nn_add,                                                                                         \
+      (int32_t dtype, const void* a, const void* b, float alpha, void* out, int64_t n, int64_t nb,             \
+       void* stream),                                                                                          \
+      (dtype, a, b, alpha, out, n, nb, stream))                                                                \
+    X(bnb_cuda_nn_mul,                                                                                         \
+      (int32_t dtype, const void* a, const void* b, void* out, int64_t n, int64_t nb, void* stream),           \
+      (dtype, a, b, out, n, nb, stream))                                                                       \
+    X(bnb_cuda_nn_scale,                                                                                       \
+      (int32_t dtype, const void* x, float s, void* out, int64_t n, void* stream),                             \
+      (dtype, x, s, out, n, stream))                                                                           \
+    X(bnb_cuda_nn_dropout,                                                                                     \
+      (int32_t dtype, const void* x, float p, uint64_t seed, uint64_t offset, void* out, int64_t n,            \
+       void* stream),                                                                                          \
+      (dtype, x, p, seed, offset, out, n, stream))                                                             \
+    X(bnb_cuda_nn_sum_rows,                                                                                    \
+      (int32_t dtype, const void* x, int64_t rows, int64_t cols, void* out, int32_t accumulate, void* stream), \
+      (dtype, x, rows, cols, out, accumulate, stream))                                                         \
+    X(bnb_cuda_nn_layer_norm,                                                                                  \
+      (int32_t dtype, const void* x, const void* weight, const void* bias, float eps, int64_t rows,            \
+       int64_t cols, void* y, float* mean, float* rstd, void* stream),                                         \
+      (dtype, x, weight, bias, eps, rows, cols, y, mean, rstd, stream))                                        \
+    X(bnb_cuda_nn_layer_norm_backward,                                                                         \
+      (int32_t dtype, const void* grad_y, const void* x, const void* weight, const float* mean,                \
+       const float* rstd, int64_t rows, int64_t cols, void* grad_x, void* grad_weight, void* grad_bias,        \
+       void* stream),                                                                                          \
+      (dtype, grad_y, x, weight, mean, rstd, rows, cols, grad_x, grad_weight, grad_bias, stream))              \
+    X(bnb_cuda_nn_embedding,                                                                                   \
+      (const void* weight, int64_t num_rows, int64_t row_bytes, int32_t index_dtype, const void* indices,       \
+       int64_t n, void* out, int64_t* bad_index, int64_t* bad_index_host, void* stream),                       \
+      (weight, num_rows, row_bytes, index_dtype, indices, n, out, bad_index, bad_index_host, stream))           \
+    X(bnb_cuda_nn_embedding_backward,                                                                          \
+      (int32_t dtype, const void* grad_out, int32_t index_dtype, const void* indices, int64_t n,               \
+       int64_t num_rows, int64_t dim, int64_t padding_idx, void* grad_table, int64_t* bad_index,               \
+       int64_t* bad_index_host, void* stream),                                                                 \
+      (dtype, grad_out, index_dtype, indices, n, num_rows, dim, padding_idx, grad_table, bad_index,            \
+       bad_index_host, stream))                                                                                \
+    X(bnb_cuda_nn_cross_entropy,                                                                               \
+      (int32_t dtype, const void* logits, int32_t label_dtype, const void* labels, int64_t rows,               \
+       int64_t classes, int64_t ignore_index, float* loss, float* lse, float* count, int64_t* bad_index,       \
+       int64_t* bad_index_host, void* stream),                                                                 \
+      (dtype, logits, label_dtype, labels, rows, classes, ignore_index, loss, lse, count, bad_index,           \
+       bad_index_host, stream))                                                                                \
+    X(bnb_cuda_nn_cross_entropy_backward,                                                                      \
+      (int32_t dtype, const void* logits, int32_t label_dtype, const void* labels, const float* lse,           \
+       const float* count, const float* grad_loss, int64_t rows, int64_t classes, int64_t ignore_index,        \
+       void* grad_logits, void* stream),                                                                       \
+      (dtype, logits, label_dtype, labels, lse, count, grad_loss, rows, classes, ignore_index, grad_logits,    \
+       stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
