@@ -43,7 +43,8 @@ public final class Linear extends Module implements LinearLayer {
         this.weight = registerParameter("weight",
                 Init.kaimingParameter("weight", rng, inFeatures, dtype, b.device, outFeatures, inFeatures));
         this.bias = b.bias
-                ? registerParameter("bias", Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                ? registerParameter("bias",
+                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
                 : null;
     }
 
@@ -66,7 +67,8 @@ public final class Linear extends Module implements LinearLayer {
     @Override
     protected Tensor forwardImpl(Tensor input) {
         LinearMath.rows(describe(), "input", input, dtype, weight.value().device(), inFeatures);
-        Tensor out = bias == null ? Gemm.linear(input, weight.value()) : Gemm.linear(input, weight.value(), bias.value());
+        Tensor w = weight.value();
+        Tensor out = bias == null ? Gemm.linear(input, w) : Gemm.linear(input, w, bias.value());
         savedInput = isTraining() ? input : null;
         return out;
     }

@@ -68,7 +68,8 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
             this.weight = Params4bit.quantize(dense, options);
         }
         this.bias = b.bias
-                ? registerParameter("bias", Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                ? registerParameter("bias",
+                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
                 : null;
     }
 

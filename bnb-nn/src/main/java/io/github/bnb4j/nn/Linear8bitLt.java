@@ -73,7 +73,8 @@ public final class Linear8bitLt extends Module implements LinearLayer {
             }
         }
         this.bias = b.bias
-                ? registerParameter("bias", Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                ? registerParameter("bias",
+                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
                 : null;
         this.workspace = new Int8Workspace(b.device);
     }
