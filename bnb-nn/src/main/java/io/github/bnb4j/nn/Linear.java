@@ -66,7 +66,7 @@ public final class Linear extends Module implements LinearLayer {
      */
     @Override
     protected Tensor forwardImpl(Tensor input) {
-        LinearMath.rows(describe(), "input", input, dtype, weight.value().device(), inFeatures);
+        LinearMath.rows(this, "input", input, dtype, weight.value().device(), inFeatures);
         Tensor w = weight.value();
         Tensor out = bias == null ? Gemm.linear(input, w) : Gemm.linear(input, w, bias.value());
         savedInput = isTraining() ? input : null;
@@ -76,7 +76,7 @@ public final class Linear extends Module implements LinearLayer {
     @Override
     protected Tensor backwardImpl(Tensor gradOutput) {
         Tensor x = requireSaved(savedInput);
-        long m = LinearMath.gradRows(describe(), gradOutput, x, outFeatures);
+        long m = LinearMath.gradRows(this, gradOutput, x, outFeatures);
         Tensor g = LinearMath.matrix(gradOutput, m, outFeatures);
         Tensor gradIn = LinearMath.inputGrad(g, weight.value(), x.shape());
         try {

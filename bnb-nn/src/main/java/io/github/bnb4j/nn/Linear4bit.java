@@ -67,10 +67,15 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         try (Tensor dense = Init.kaimingUniform(rng, inFeatures, dtype, b.device, outFeatures, inFeatures)) {
             this.weight = Params4bit.quantize(dense, options);
         }
-        this.bias = b.bias
-                ? registerParameter("bias",
-                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
-                : null;
+        try {
+            this.bias = b.bias
+                    ? registerParameter("bias",
+                            Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                    : null;
+        } catch (RuntimeException e) {
+            weight.close();
+            throw e;
+        }
     }
 
     /**
@@ -92,7 +97,7 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
     @Override
     protected Tensor forwardImpl(Tensor input) {
         Params4bit w = weight;
-        LinearMath.rows(describe(), "input", input, computeDtype, w.device(), inFeatures);
+        LinearMath.rows(this, "input", input, computeDtype, w.device(), inFeatures);
         Tensor out;
         if (bias == null) {
             out = FourBit.matmul4bit(input, w.packed(), w.state());
@@ -112,7 +117,7 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
     @Override
     protected Tensor backwardImpl(Tensor gradOutput) {
         Tensor x = requireSaved(savedInput);
-        long m = LinearMath.gradRows(describe(), gradOutput, x, outFeatures);
+        long m = LinearMath.gradRows(this, gradOutput, x, outFeatures);
         Tensor gradIn = FourBit.matmul4bitBackward(gradOutput, weight.packed(), weight.state());
         try {
             LinearMath.accumulateBias(bias, LinearMath.matrix(gradOutput, m, outFeatures), ones);

@@ -72,10 +72,18 @@ public final class Linear8bitLt extends Module implements LinearLayer {
                 this.weight = Int8Params.quantize(dense, threshold);
             }
         }
-        this.bias = b.bias
-                ? registerParameter("bias",
-                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
-                : null;
+        try {
+            this.bias = b.bias
+                    ? registerParameter("bias",
+                            Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                    : null;
+        } catch (RuntimeException e) {
+            weight.close();
+            if (weight16 != null) {
+                weight16.parameter().close();
+            }
+            throw e;
+        }
         this.workspace = new Int8Workspace(b.device);
     }
 
@@ -98,7 +106,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
     @Override
     protected Tensor forwardImpl(Tensor input) {
         Int8Params w = weight;
-        LinearMath.rows(describe(), "input", input, dtype, w.device(), inFeatures);
+        LinearMath.rows(this, "input", input, dtype, w.device(), inFeatures);
         w.requantize();
         Tensor out = Tensor.empty(dtype, input.device(), LinearMath.withLast(input.shape(), outFeatures));
         try {
@@ -118,7 +126,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
     @Override
     protected Tensor backwardImpl(Tensor gradOutput) {
         Tensor x = requireSaved(savedInput);
-        long m = LinearMath.gradRows(describe(), gradOutput, x, outFeatures);
+        long m = LinearMath.gradRows(this, gradOutput, x, outFeatures);
         Tensor gradIn = Int8Matmul.inputGradient(gradOutput, weight.state());
         try {
             Tensor g = LinearMath.matrix(gradOutput, m, outFeatures);

@@ -19,18 +19,20 @@ final class LinearMath {
 
     /**
      * Checks an activation against a layer: F32, F16 or BF16 {@code [..., features]} of {@code dtype} (any float
-     * dtype when null) on {@code device}. Reads a few fields only.
+     * dtype when null) on {@code device}. Reads a few fields only; the message is built on failure
+     * only.
      *
      * @return its rows M
      * @throws IllegalArgumentException naming the module, the argument and the value
      */
-    static long rows(String module, String name, Tensor x, DType dtype, Device device, long features) {
+    static long rows(Module module, String name, Tensor x, DType dtype, Device device, long features) {
         int rank = x.rank();
         DType t = x.dtype();
         if (rank < 1 || x.size(rank - 1) != features || (dtype != null ? t != dtype : !isFloat(t))
                 || !x.device().equals(device)) {
-            throw new IllegalArgumentException(module + ": " + name + " must be " + (dtype == null ? "F32, F16 or BF16"
-                    : dtype) + " [..., " + features + "] on " + device + ", got " + x);
+            String want = dtype == null ? "F32, F16 or BF16" : dtype.toString();
+            throw new IllegalArgumentException(module.describe() + ": " + name + " must be " + want + " [..., "
+                    + features + "] on " + device + ", got " + x);
         }
         return x.numel() / features;
     }
@@ -41,12 +43,12 @@ final class LinearMath {
      *
      * @return its rows M
      */
-    static long gradRows(String module, Tensor grad, Tensor input, long outFeatures) {
+    static long gradRows(Module module, Tensor grad, Tensor input, long outFeatures) {
         long[] want = input.shape();
         want[want.length - 1] = outFeatures;
         if (!Arrays.equals(grad.shape(), want) || grad.dtype() != input.dtype()
                 || !grad.device().equals(input.device())) {
-            throw new IllegalArgumentException(module + ": gradOutput must be " + input.dtype() + " "
+            throw new IllegalArgumentException(module.describe() + ": gradOutput must be " + input.dtype() + " "
                     + Arrays.toString(want) + " on " + input.device() + " like the output, got " + grad);
         }
         return grad.numel() / Math.max(1, outFeatures);

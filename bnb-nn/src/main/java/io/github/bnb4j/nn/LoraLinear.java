@@ -83,7 +83,7 @@ public final class LoraLinear extends Module {
      */
     @Override
     protected Tensor forwardImpl(Tensor input) {
-        long m = LinearMath.rows(describe(), "input", input, layer.dtype(), layer.device(), layer.inFeatures());
+        long m = LinearMath.rows(this, "input", input, layer.dtype(), layer.device(), layer.inFeatures());
         if (isTraining() && dropout > 0 && !merged) {
             throw new UnsupportedOperationException(describe() + ": dropout " + dropout + " in training mode needs"
                     + " the elementwise dropout op of core.functional.nn, which bnb-core does not have yet; use"
@@ -124,7 +124,7 @@ public final class LoraLinear extends Module {
             return base.backward(gradOutput);
         }
         Tensor x = requireSaved(savedInput);
-        long m = LinearMath.gradRows(describe(), gradOutput, x, layer.outFeatures());
+        long m = LinearMath.gradRows(this, gradOutput, x, layer.outFeatures());
         Tensor gradIn = base.backward(gradOutput);
         try {
             if (m > 0) {

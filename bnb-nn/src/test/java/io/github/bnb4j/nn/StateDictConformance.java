@@ -149,7 +149,13 @@ abstract class StateDictConformance extends NnConformance {
             assertTrue(bias.value().isClosed(), "the old parameter is freed");
         }
         float[] got = cpu.forward(x.to(device())).toFloatArray();
-        assertArrayEquals(want, got, 1e-4f);
+        // the same function; across backends an int8 code of the activations may differ by one step (the CUDA kernel
+        // divides with __fdividef, spec 3.9), which moves an output by a small fraction of its scale
+        float scale = 0;
+        for (float v : want) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertArrayEquals(want, got, device().isCpu() ? 0f : 0.02f * scale + 1e-4f);
         assertThrows(NullPointerException.class, () -> cpu.to(null));
     }
 }
