@@ -158,4 +158,14 @@ abstract class StateDictConformance extends NnConformance {
         assertArrayEquals(want, got, device().isCpu() ? 0f : 0.02f * scale + 1e-4f);
         assertThrows(NullPointerException.class, () -> cpu.to(null));
     }
+
+    @Test
+    void aFourBitWeightCopiesToADeviceExactly() {
+        Linear4bit layer = track(LinearNF4.builder(3, 5).computeDtype(DType.F32).device(Device.cpu()).seed(1).build());
+        try (Params4bit moved = layer.weight().to(device())) {
+            assertEquals(device(), moved.device());
+            assertEquals(layer.weight().byteSize(), moved.byteSize());
+            assertArrayEquals(layer.weight().dequantize().toFloatArray(), moved.dequantize().toFloatArray());
+        }
+    }
 }
