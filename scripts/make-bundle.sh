@@ -31,10 +31,16 @@ find "$build" -maxdepth 1 -type f -executable -name 'bnb_*' \( -name '*cuda*' -o
 # Library, examples and their runtime dependencies.
 mvn -B -q -pl examples dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$stage/lib"
 cp examples/target/bnb4j-examples-"$version".jar "$stage/lib/"
-# Test classes, unpacked (the JUnit launcher scans directories, not jars; it bundles JUnit itself).
+# Test classes, unpacked (the JUnit launcher scans directories, not jars; it bundles JUnit itself). Test data
+# (*.safetensors, models/) stays out: the device machine gets the working tree anyway, so run-gpu.sh puts the
+# modules' src/test/resources of BNB_REPO on the class path instead of carrying the bytes twice.
+: > "$stage/tests/data-dirs.txt"
 for m in bnb-native bnb-core bnb-optim bnb-nn; do
   jar="$root/$m/target/$m-$version-tests.jar"
-  if [ -f "$jar" ]; then (cd "$stage/tests/classes" && unzip -q -o "$jar" -x 'META-INF/*'); fi
+  if [ -f "$jar" ]; then
+    (cd "$stage/tests/classes" && unzip -q -o "$jar" -x 'META-INF/*' '*.safetensors' 'models/*')
+  fi
+  if [ -d "$m/src/test/resources" ]; then echo "$m/src/test/resources" >> "$stage/tests/data-dirs.txt"; fi
 done
 mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_platform" \
   -DoutputDirectory="$stage/tests"

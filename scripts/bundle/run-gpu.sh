@@ -4,6 +4,7 @@
 # Results go to $OUT (default ./results): summary.txt, bench.jsonl and results.tgz (every log and report).
 # BNB_REBUILD=1 first rebuilds the CUDA backend from csrc with this host's nvcc and uses that build.
 # BENCH_ARGS selects benchmarks: a space-separated list of main classes (default: all).
+# BNB_REPO: the repository checkout holding the test data (default: the current directory).
 # BNB_CUDA_TESTS=0 / BNB_CPU_TESTS=0 skip the Java test runs; TORCH_BENCH=0 skips PyTorch's fused Adam.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +15,12 @@ java="$here/jre/bin/java"
 cp_lib="$here/lib/*"
 tests="$here/tests/classes"
 lib_jars=$(ls "$here"/lib/*.jar | tr '\n' ':')
+# Test data comes from the repository's working tree (BNB_REPO, default: the current directory), not the bundle.
+repo=${BNB_REPO:-$PWD}
+test_data=""
+while read -r dir; do
+  if [ -d "$repo/$dir" ]; then test_data="$test_data$repo/$dir:"; else echo "no test data at $repo/$dir" >&2; fi
+done < "$here/tests/data-dirs.txt"
 launcher=$(ls "$here"/tests/junit-platform-console-standalone-*.jar)
 log() { echo "$*" | tee -a "$work/summary.txt"; }
 # cuBLAS/cuBLASLt for the JavaCPP presets come from the host's toolkit; cuda/ holds the plugin and the C++
@@ -52,7 +59,7 @@ log "== diagnostics"
 run_tests() { # name, extra launcher args...
   local name=$1; shift
   log "== tests: $name"
-  "$java" -jar "$launcher" execute --class-path "$tests:$lib_jars" --scan-class-path "$tests" \
+  "$java" -jar "$launcher" execute --class-path "$test_data$tests:$lib_jars" --scan-class-path "$tests" \
     --reports-dir "$work/junit-$name" --details=tree --disable-banner "$@" > "$work/tests-$name.txt" 2>&1
   local rc=$?
   grep -E "tests (successful|failed|aborted|skipped|found)|containers failed" "$work/tests-$name.txt" |

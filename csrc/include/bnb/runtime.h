@@ -57,6 +57,13 @@ BNB_API bnb_status bnb_cuda_mem_get_info(int32_t device, int64_t* free_bytes, in
 BNB_API bnb_status bnb_cuda_malloc(int32_t device, int64_t bytes, void** out);
 /* ptr: from bnb_cuda_malloc on the same device. */
 BNB_API bnb_status bnb_cuda_free(int32_t device, void* ptr);
+/* out: [1] out, bytes of device memory from the device's stream-ordered pool, usable on stream from this
+ * point of its order. Freed memory stays in the pool for reuse (no synchronisation, no driver call on the hot
+ * path); out of memory first returns what the pool holds to the driver and tries once more. */
+BNB_API bnb_status bnb_cuda_malloc_async(int32_t device, int64_t bytes, void* stream, void** out);
+/* ptr: from bnb_cuda_malloc_async on the same device; freed in stream's order (work queued on stream before
+ * this call may still use it; nothing queued after may). */
+BNB_API bnb_status bnb_cuda_free_async(int32_t device, void* ptr, void* stream);
 /* Page-locked host memory. out: [1] out. */
 BNB_API bnb_status bnb_cuda_malloc_host(int64_t bytes, void** out);
 /* ptr: from bnb_cuda_malloc_host. */

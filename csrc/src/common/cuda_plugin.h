@@ -11,7 +11,7 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-#define BNB_CUDA_PLUGIN_ABI 3
+#define BNB_CUDA_PLUGIN_ABI 4
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -24,6 +24,9 @@
       (device, free_bytes, total_bytes))                                                                       \
     X(bnb_cuda_malloc, (int32_t device, int64_t bytes, void** out), (device, bytes, out))                      \
     X(bnb_cuda_free, (int32_t device, void* ptr), (device, ptr))                                               \
+    X(bnb_cuda_malloc_async, (int32_t device, int64_t bytes, void* stream, void** out),                        \
+      (device, bytes, stream, out))                                                                            \
+    X(bnb_cuda_free_async, (int32_t device, void* ptr, void* stream), (device, ptr, stream))                   \
     X(bnb_cuda_malloc_host, (int64_t bytes, void** out), (bytes, out))                                         \
     X(bnb_cuda_free_host, (void* ptr), (ptr))                                                                  \
     X(bnb_cuda_malloc_managed, (int64_t bytes, void** out), (bytes, out))                                      \

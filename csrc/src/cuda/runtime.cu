@@ -1,6 +1,9 @@
 // Devices, memory, streams and events of bnb.h: thin checked wrappers of the CUDA runtime.
 #include <cuda_runtime_api.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <atomic>
 
 #include "common/arg_checks.h"
 #include "cuda/cuda_check.h"
@@ -40,6 +43,30 @@ bnb_status check_device(int32_t device) {
 
 cudaStream_t as_stream(void* stream) { return static_cast<cudaStream_t>(stream); }
 cudaEvent_t as_event(void* event) { return static_cast<cudaEvent_t>(event); }
+
+bnb_status out_of_memory(const char* call, int64_t bytes, int32_t device) {
+    (void)cudaGetLastError();
+    size_t free_now = 0;
+    size_t total = 0;
+    (void)cudaMemGetInfo(&free_now, &total);
+    return BNB_FAIL(BNB_ERR_OUT_OF_MEMORY, "%s of %lld bytes on device %d: out of memory (%lld of %lld bytes free)",
+                    call, static_cast<long long>(bytes), device, static_cast<long long>(free_now),
+                    static_cast<long long>(total));
+}
+
+// The default pool returns freed memory to the driver at every synchronisation unless told to keep it; kept, an
+// allocation is a pool lookup. Set once per device (setting it again is harmless, so a race only repeats it).
+constexpr int kMaxDevices = 64;
+std::atomic<bool> pool_keeps_memory[kMaxDevices];
+
+bnb_status keep_freed_memory(int32_t device, cudaMemPool_t* pool) {
+    BNB_CUDA_CHECK(cudaDeviceGetDefaultMemPool(pool, device));
+    if (device < kMaxDevices && pool_keeps_memory[device].load(std::memory_order_acquire)) return BNB_OK;
+    uint64_t keep_all = UINT64_MAX;
+    BNB_CUDA_CHECK(cudaMemPoolSetAttribute(*pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
+    if (device < kMaxDevices) pool_keeps_memory[device].store(true, std::memory_order_release);
+    return BNB_OK;
+}
 
 }  // namespace
 
@@ -95,16 +122,7 @@ bnb_status bnbk_bnb_cuda_malloc(int32_t device, int64_t bytes, void** out) {
         DeviceScope scope;
         BNB_CUDA_CHECK(scope.enter(device));
         cudaError_t error = cudaMalloc(out, static_cast<size_t>(bytes));
-        if (error == cudaErrorMemoryAllocation) {
-            (void)cudaGetLastError();
-            size_t free_now = 0;
-            size_t total = 0;
-            (void)cudaMemGetInfo(&free_now, &total);
-            return BNB_FAIL(BNB_ERR_OUT_OF_MEMORY,
-                            "cudaMalloc of %lld bytes on device %d: out of memory (%lld of %lld bytes free)",
-                            static_cast<long long>(bytes), device, static_cast<long long>(free_now),
-                            static_cast<long long>(total));
-        }
+        if (error == cudaErrorMemoryAllocation) return out_of_memory("cudaMalloc", bytes, device);
         BNB_CUDA_CHECK(error);
         return BNB_OK;
     });
@@ -116,6 +134,41 @@ bnb_status bnbk_bnb_cuda_free(int32_t device, void* ptr) {
         DeviceScope scope;
         BNB_CUDA_CHECK(scope.enter(device));
         BNB_CUDA_CHECK(cudaFree(ptr));
+        return BNB_OK;
+    });
+}
+
+bnb_status bnbk_bnb_cuda_malloc_async(int32_t device, int64_t bytes, void* stream, void** out) {
+    return BNB_GUARD({
+        BNB_CHECK_NOT_NULL(out);
+        BNB_CHECK_COUNT(bytes);
+        *out = nullptr;
+        BNB_TRY(check_device(device));
+        DeviceScope scope;
+        BNB_CUDA_CHECK(scope.enter(device));
+        cudaMemPool_t pool;
+        BNB_TRY(keep_freed_memory(device, &pool));
+        cudaError_t error = cudaMallocAsync(out, static_cast<size_t>(bytes), as_stream(stream));
+        if (error == cudaErrorMemoryAllocation) {
+            // What the pool keeps may be what is missing, and memory freed on other streams becomes reusable
+            // only once they reach the free: wait for the device, give the pool's spare memory back, retry.
+            (void)cudaGetLastError();
+            BNB_CUDA_CHECK(cudaDeviceSynchronize());
+            BNB_CUDA_CHECK(cudaMemPoolTrimTo(pool, 0));
+            error = cudaMallocAsync(out, static_cast<size_t>(bytes), as_stream(stream));
+        }
+        if (error == cudaErrorMemoryAllocation) return out_of_memory("cudaMallocAsync", bytes, device);
+        BNB_CUDA_CHECK(error);
+        return BNB_OK;
+    });
+}
+
+bnb_status bnbk_bnb_cuda_free_async(int32_t device, void* ptr, void* stream) {
+    return BNB_GUARD({
+        BNB_TRY(check_device(device));
+        DeviceScope scope;
+        BNB_CUDA_CHECK(scope.enter(device));
+        BNB_CUDA_CHECK(cudaFreeAsync(ptr, as_stream(stream)));
         return BNB_OK;
     });
 }

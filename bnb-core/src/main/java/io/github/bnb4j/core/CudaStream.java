@@ -136,12 +136,42 @@ public final class CudaStream implements AutoCloseable {
         }
     }
 
-    /** Destroys an owned stream (once); a wrapped stream is only forgotten. */
+    /**
+     * Destroys an owned stream (once), after the work queued on it has finished, so that tensors allocated on it
+     * can later be freed in the legacy default stream's order; a wrapped stream is only forgotten.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true) && owned) {
-            NativeRuntime.destroyStream(handle, device);
+            synchronized (this) { // waits for a free being queued on the stream (freeInOrder)
+                try {
+                    NativeRuntime.synchronize(handle, device);
+                } finally {
+                    NativeRuntime.destroyStream(handle, device);
+                }
+            }
         }
+    }
+
+    /**
+     * Frees pooled device memory allocated on this stream in its order; once the stream is closed (its work then
+     * finished), in the legacy default stream's order.
+     */
+    synchronized void freeInOrder(Pointer memory) {
+        NativeRuntime.freeDeviceAsync(device, memory, closed.get() ? new Pointer() : handle);
+    }
+
+    /**
+     * Whether device tensors allocated on this stream can come from the stream-ordered pool: true for the legacy
+     * default stream and streams bnb4j created (it knows when they end); a wrapped stream of another framework
+     * may be destroyed behind bnb4j's back, so its tensors use plain, synchronous allocations.
+     */
+    boolean ordersAllocations() {
+        return owned || handle.address() == 0;
+    }
+
+    boolean isClosed() {
+        return closed.get();
     }
 
     private static void requireCuda(Device device) {

@@ -27,14 +27,17 @@ final class NativeMemory {
     private final Device device;
     /** {@code this} for an allocation, the allocation for a view. */
     private final NativeMemory owner;
+    /** The stream a pooled device allocation was made on, whose order its free follows; null otherwise. */
+    private final CudaStream stream;
     private final AtomicLong state = new AtomicLong();
 
-    private NativeMemory(Pointer pointer, long bytes, MemoryKind kind, Device device) {
+    private NativeMemory(Pointer pointer, long bytes, MemoryKind kind, Device device, CudaStream stream) {
         this.pointer = pointer;
         this.bytes = bytes;
         this.kind = kind;
         this.device = device;
         this.owner = this;
+        this.stream = stream;
     }
 
     private NativeMemory(NativeMemory owner, long byteOffset, long bytes) {
@@ -43,14 +46,20 @@ final class NativeMemory {
         this.kind = owner.kind;
         this.device = owner.device;
         this.owner = owner;
+        this.stream = null;
     }
 
-    /** Allocates {@code bytes} of {@code kind} memory; zero bytes allocate nothing. */
+    /**
+     * Allocates {@code bytes} of {@code kind} memory; zero bytes allocate nothing. Device memory comes from the
+     * device's stream-ordered pool on the thread's current stream (no synchronisation to allocate or free; see
+     * {@link CudaStream#ordersAllocations()} for the exception).
+     */
     static NativeMemory allocate(long bytes, MemoryKind kind, Device device) {
         if (bytes == 0) {
-            return new NativeMemory(new Pointer(), 0, kind, device);
+            return new NativeMemory(new Pointer(), 0, kind, device, null);
         }
         Pointer p = new Pointer();
+        CudaStream ordering = null;
         switch (kind) {
             case HOST -> {
                 p = Pointer.malloc(bytes);
@@ -59,14 +68,19 @@ final class NativeMemory {
                 }
             }
             case DEVICE -> {
-                CudaContext.use(device);
-                p = NativeRuntime.mallocDevice(device, bytes);
+                CudaStream current = CudaStream.current(device);
+                if (current.ordersAllocations()) {
+                    p = NativeRuntime.mallocDeviceAsync(device, bytes, current.pointer());
+                    ordering = current;
+                } else {
+                    p = NativeRuntime.mallocDevice(device, bytes);
+                }
             }
             case PINNED -> p = NativeRuntime.mallocPinned(bytes);
             case MANAGED -> p = NativeRuntime.mallocManaged(bytes);
             case FOREIGN -> throw new IllegalArgumentException("kind must be an owning kind, got FOREIGN");
         }
-        return new NativeMemory(p, bytes, kind, device);
+        return new NativeMemory(p, bytes, kind, device, ordering);
     }
 
     /**
@@ -79,7 +93,7 @@ final class NativeMemory {
 
     /** A view of memory someone else owns. */
     static NativeMemory foreign(long address, long bytes, Device device) {
-        return new NativeMemory(Pointers.at(address), bytes, MemoryKind.FOREIGN, device);
+        return new NativeMemory(Pointers.at(address), bytes, MemoryKind.FOREIGN, device, null);
     }
 
     Pointer pointer() {
@@ -162,12 +176,20 @@ final class NativeMemory {
         }
         switch (kind) {
             case HOST -> Pointer.free(pointer);
-            case DEVICE -> NativeRuntime.freeDevice(device, pointer);
+            case DEVICE -> freeDevice();
             case PINNED -> NativeRuntime.freePinned(pointer);
             case MANAGED -> NativeRuntime.freeManaged(pointer);
             case FOREIGN -> {
                 // owned elsewhere
             }
+        }
+    }
+
+    private void freeDevice() {
+        if (stream == null) {
+            NativeRuntime.freeDevice(device, pointer);
+        } else {
+            stream.freeInOrder(pointer);
         }
     }
 }

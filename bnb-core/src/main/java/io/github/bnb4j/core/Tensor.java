@@ -57,7 +57,13 @@ public final class Tensor implements AutoCloseable {
     // ---- creation ------------------------------------------------------------------------------
 
     /**
-     * An uninitialised tensor.
+     * An uninitialised tensor. On a GPU its memory comes from the device's stream-ordered pool on the thread's
+     * {@linkplain CudaStream#current current stream}, and closing it returns the memory in that stream's order:
+     * neither allocating nor freeing waits for the GPU. Like any stream-ordered allocation it is ready on that stream
+     * at once and on another stream once that stream is ordered after it (an event or a synchronisation); a
+     * tensor used on another stream must be closed after that stream's work is ordered before the free (as torch's
+     * {@code record_stream}). Tensors made while a {@linkplain CudaStream#wrap wrapped} stream of another framework
+     * is current use plain allocations, whose free waits for the device.
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a dimension is negative or the byte size overflows

@@ -30,6 +30,34 @@ class TensorCudaTest extends TensorConformance {
     }
 
     @Test
+    void pooledTensorsOutliveTheStreamTheyWereMadeOn() {
+        Device d = device();
+        Tensor t;
+        try (CudaStream s = CudaStream.create(d); CudaStream.Scope scope = CudaStream.use(s)) {
+            t = Tensor.fromFloats(new float[] {3, 4, 5}, DType.F32, d, 3);
+        }
+        try (t) {
+            assertArrayEquals(new float[] {3, 4, 5}, t.toFloatArray());
+        }
+        // Freed in the legacy stream's order; the pool hands the memory out again.
+        for (int i = 0; i < 100; i++) {
+            try (Tensor again = Tensor.fromFloats(new float[] {i}, DType.F32, d, 1)) {
+                assertEquals(i, again.toFloatArray()[0]);
+            }
+        }
+    }
+
+    @Test
+    void tensorsMadeOnAWrappedStreamUsePlainAllocations() {
+        Device d = device();
+        try (CudaStream owner = CudaStream.create(d); CudaStream view = CudaStream.wrap(owner.address(), d);
+             CudaStream.Scope scope = CudaStream.use(view);
+             Tensor t = Tensor.fromFloats(new float[] {1, -1}, DType.F32, d, 2)) {
+            assertArrayEquals(new float[] {1, -1}, t.toFloatArray());
+        }
+    }
+
+    @Test
     void managedMemoryWorks() {
         try (Tensor m = Tensor.emptyManaged(DType.F32, device(), 1024)) {
             assertEquals(MemoryKind.MANAGED, m.memoryKind());

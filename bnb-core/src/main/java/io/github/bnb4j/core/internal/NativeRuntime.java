@@ -103,6 +103,23 @@ public final class NativeRuntime {
         return p;
     }
 
+    /**
+     * {@code bytes} (> 0) of device memory from the device's stream-ordered pool, valid on {@code stream} from
+     * this point of its order.
+     */
+    public static Pointer mallocDeviceAsync(Device device, long bytes, Pointer stream) {
+        Pointer p = new Pointer();
+        NativeStatus.check(BnbC.bnb_cuda_malloc_async(device.index(), bytes, stream, p), "allocating " + bytes
+                + " bytes on " + device, bytes, () -> freeBytes(device));
+        return p;
+    }
+
+    /** Frees memory of {@link #mallocDeviceAsync} in {@code stream}'s order. */
+    public static void freeDeviceAsync(Device device, Pointer p, Pointer stream) {
+        NativeStatus.check(BnbC.bnb_cuda_free_async(device.index(), p, stream), "freeing device memory on "
+                + device);
+    }
+
     /** {@code bytes} (> 0) of page-locked host memory. */
     public static Pointer mallocPinned(long bytes) {
         Pointer p = new Pointer();

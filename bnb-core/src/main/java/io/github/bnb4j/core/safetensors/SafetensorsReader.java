@@ -156,6 +156,24 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /**
+     * A read-only little-endian view of {@code length} bytes of tensor {@code name} from byte {@code offset} of
+     * its data: how tensors of 2 GiB or more are read piece by piece.
+     *
+     * @throws NullPointerException      if {@code name} is null
+     * @throws IllegalArgumentException  if there is no tensor called {@code name}, or the range is not inside it
+     * @throws IllegalStateException     if the reader is closed
+     * @throws UncheckedIOException      if mapping the file fails
+     */
+    public ByteBuffer bytes(String name, long offset, int length) {
+        TensorInfo info = info(name);
+        if (offset < 0 || length < 0 || offset > info.byteLength() - length) {
+            throw new IllegalArgumentException("byte range [" + offset + ", " + offset + " + " + length
+                    + ") is not inside tensor '" + name + "' of " + info.byteLength() + " bytes");
+        }
+        return mapRange(info, info.begin() + offset, length);
+    }
+
+    /**
      * Reads tensor {@code name} into a new tensor on {@code device}, straight from the memory map in chunks
      * of at most {@value #CHUNK_BYTES} bytes, so tensors of 2 GiB or more are read without a heap copy. The
      * caller owns (closes) the result.
