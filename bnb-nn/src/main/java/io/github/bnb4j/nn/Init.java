@@ -1,0 +1,42 @@
+package io.github.bnb4j.nn;
+
+import java.util.random.RandomGenerator;
+
+import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.Parameter;
+import io.github.bnb4j.core.Tensor;
+
+/**
+ * PyTorch's initialisations, drawn on the host from a seeded generator and copied to the device once, at
+ * construction.
+ */
+final class Init {
+    private Init() {
+    }
+
+    /**
+     * {@code nn.Linear}'s {@code kaiming_uniform_(a = sqrt(5))} (and PEFT's for LoRA's A), which is
+     * {@code U(-1/sqrt(fanIn), 1/sqrt(fanIn))}; {@code nn.Linear}'s bias uses the same bound.
+     */
+    static Tensor kaimingUniform(RandomGenerator rng, long fanIn, DType dtype, Device device, long... shape) {
+        float bound = (float) (1.0 / Math.sqrt(fanIn));
+        int n = Math.toIntExact(io.github.bnb4j.core.Shapes.numel(shape));
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return Tensor.fromFloats(values, dtype, device, shape);
+    }
+
+    /** A new parameter of {@link #kaimingUniform} values; the caller registers it. */
+    static Parameter kaimingParameter(String name, RandomGenerator rng, long fanIn, DType dtype, Device device,
+            long... shape) {
+        return new Parameter(name, kaimingUniform(rng, fanIn, dtype, device, shape));
+    }
+
+    /** A generator: seeded when a seed was given, else a fresh one. */
+    static RandomGenerator generator(Long seed) {
+        return seed == null ? new java.util.SplittableRandom() : new java.util.SplittableRandom(seed);
+    }
+}

@@ -1,0 +1,369 @@
+package io.github.bnb4j.nn;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+import io.github.bnb4j.core.DType;
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.functional.AbsmaxStorage;
+import io.github.bnb4j.core.functional.Blocksize;
+import io.github.bnb4j.core.functional.FourBit;
+import io.github.bnb4j.core.functional.FourBitOptions;
+import io.github.bnb4j.core.functional.QuantType;
+
+/**
+ * The QLoRA layer (upstream {@code Linear4bit(input_features, output_features, bias=True, compute_dtype=None,
+ * compress_statistics=True, quant_type="fp4", quant_storage=uint8, device=None)}): a frozen 4-bit weight
+ * ({@link Params4bit}) and a trainable bias.
+ * <pre>
+ *   forward:   y [..., N] = x [..., K] · dequant(W)ᵀ + b       (FourBit.matmul4bit, in x's dtype)
+ *   backward:  dx = dy · dequant(W),   grad(b) += Σ_rows dy    (no weight gradient: W is frozen, as upstream)
+ * </pre>
+ * <b>Dtypes.</b> The product computes in the input's dtype (F32, F16 or BF16). {@code computeDtype}, when set, is
+ * the dtype inputs must have and the dtype of the bias and of the dense weight the layer is initialised from;
+ * unset, any float input is taken and the bias is F32. bnb4j has no cast op yet, so where upstream casts the input
+ * to {@code compute_dtype} and the bias to the input's dtype, an input of another dtype is refused with a message.
+ *
+ * <p><b>State dict</b> (upstream's and transformers' keys): {@code weight} (U8 [ceil(N·K / 2), 1]), {@code bias},
+ * {@code weight.absmax}, {@code weight.quant_map}, when nested {@code weight.nested_absmax} and
+ * {@code weight.nested_quant_map}, and {@code weight.quant_state.bitsandbytes__nf4|fp4} (UTF-8 JSON). Loading
+ * takes those entries as written by Python bitsandbytes (the quant type must be the layer's; blocksize and nesting
+ * are the checkpoint's), or a dense {@code weight} [N, K], which it quantizes with the layer's options.
+ */
+public sealed class Linear4bit extends Module implements LinearLayer permits LinearNF4, LinearFP4 {
+    private final long inFeatures;
+    private final long outFeatures;
+    private final DType computeDtype;
+    private final DType dtype;
+    private final FourBitOptions options;
+    private final ParameterSlot bias;
+    private final OnesColumn ones = new OnesColumn();
+    private Params4bit weight;
+    private Tensor savedInput;
+
+    /**
+     * {@code Linear4bit(inFeatures, outFeatures)} with upstream's defaults (FP4, nested absmax, blocksize 64, bias)
+     * on the CPU.
+     *
+     * @throws IllegalArgumentException if a feature count is below 1
+     */
+    public Linear4bit(long inFeatures, long outFeatures) {
+        this(builder(inFeatures, outFeatures));
+    }
+
+    Linear4bit(Builder<?> b) {
+        this.inFeatures = b.inFeatures;
+        this.outFeatures = b.outFeatures;
+        this.computeDtype = b.computeDtype;
+        this.dtype = b.computeDtype == null ? DType.F32 : b.computeDtype;
+        this.options = new FourBitOptions(b.quantType, b.blocksize,
+                b.compressStatistics ? AbsmaxStorage.NESTED : AbsmaxStorage.PLAIN);
+        var rng = Init.generator(b.seed);
+        try (Tensor dense = Init.kaimingUniform(rng, inFeatures, dtype, b.device, outFeatures, inFeatures)) {
+            this.weight = Params4bit.quantize(dense, options);
+        }
+        try {
+            this.bias = b.bias
+                    ? registerParameter("bias",
+                            Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                    : null;
+        } catch (RuntimeException e) {
+            weight.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A builder with upstream's defaults: bias, no compute dtype, nested absmax, FP4, blocksize 64, CPU.
+     *
+     * @throws IllegalArgumentException if a feature count is below 1
+     */
+    public static Builder<? extends Linear4bit> builder(long inFeatures, long outFeatures) {
+        return new Builder<Linear4bit>(inFeatures, outFeatures, null, Linear4bit::new);
+    }
+
+    /**
+     * Forward: {@code x · dequant(W)ᵀ + b}; see the class comment. Allocates the output only.
+     *
+     * @param input F32, F16 or BF16 (the compute dtype when set, the bias's when there is a bias) [..., K]
+     * @return [..., N] of the input's dtype
+     * @throws IllegalArgumentException if the input's dtype, last dimension or device does not fit
+     */
+    @Override
+    protected Tensor forwardImpl(Tensor input) {
+        Params4bit w = weight;
+        LinearMath.rows(this, "input", input, computeDtype, w.device(), inFeatures);
+        Tensor out;
+        if (bias == null) {
+            out = FourBit.matmul4bit(input, w.packed(), w.state());
+        } else {
+            Tensor b = bias.value();
+            if (b.dtype() != input.dtype()) {
+                throw new IllegalArgumentException(describe() + ": input must be " + b.dtype() + " like the bias (set"
+                        + " computeDtype to the input's dtype when building the layer; bnb4j does not cast), got "
+                        + input);
+            }
+            out = FourBit.matmul4bit(input, w.packed(), w.state(), b);
+        }
+        savedInput = isTraining() ? input : null;
+        return out;
+    }
+
+    @Override
+    protected Tensor backwardImpl(Tensor gradOutput) {
+        Tensor x = requireSaved(savedInput);
+        long m = LinearMath.gradRows(this, gradOutput, x, outFeatures);
+        Tensor gradIn = FourBit.matmul4bitBackward(gradOutput, weight.packed(), weight.state());
+        try {
+            LinearMath.accumulateBias(bias, LinearMath.matrix(gradOutput, m, outFeatures), ones);
+        } catch (RuntimeException e) {
+            gradIn.close();
+            throw e;
+        }
+        savedInput = null;
+        return gradIn;
+    }
+
+    /** The 4-bit weight. */
+    public Params4bit weight() {
+        return weight;
+    }
+
+    /** The bias b [N], or null for a layer without one. */
+    public ParameterSlot bias() {
+        return bias;
+    }
+
+    /** The quant type of the layer (NF4 or FP4). */
+    public QuantType quantType() {
+        return options.quantType();
+    }
+
+    /** The dtype inputs must have, when set (upstream {@code compute_dtype}). */
+    public Optional<DType> computeDtype() {
+        return Optional.ofNullable(computeDtype);
+    }
+
+    /** The options a dense weight is quantized with (quant type, blocksize, nesting). */
+    public FourBitOptions options() {
+        return options;
+    }
+
+    @Override
+    public long inFeatures() {
+        return inFeatures;
+    }
+
+    @Override
+    public long outFeatures() {
+        return outFeatures;
+    }
+
+    /** The dtype of the bias: the compute dtype, or F32 when none is set. */
+    @Override
+    public DType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public Device device() {
+        return weight.device();
+    }
+
+    @Override
+    void addOwnState(String prefix, Map<String, Tensor> out) {
+        out.put(prefix + "weight", weight.packedView());
+        super.addOwnState(prefix, out);
+        out.putAll(weight.quantStateDict(prefix + "weight."));
+    }
+
+    @Override
+    Staged stageLoad(StateEntries entries) {
+        Staged biasLoad = super.stageLoad(entries); // only the bias is a registered parameter
+        Tensor w = entries.require("weight", "U8 packed 4-bit codes with its quant state, or a dense float ["
+                + outFeatures + ", " + inFeatures + "]");
+        Params4bit loaded = prequantized(entries) ? loadPrequantized(entries, w) : quantizeDense(entries, w);
+        return Staged.of(() -> {
+            Params4bit old = weight;
+            weight = loaded;
+            old.close();
+            biasLoad.commit();
+        }, loaded::close);
+    }
+
+    private static boolean prequantized(StateEntries entries) {
+        return entries.keys().stream().anyMatch(k -> k.startsWith("weight."));
+    }
+
+    private Params4bit loadPrequantized(StateEntries entries, Tensor w) {
+        Map<String, Tensor> stats = new LinkedHashMap<>();
+        for (String k : entries.keys()) {
+            if (k.startsWith("weight.")) {
+                stats.put(k, entries.optional(k));
+            }
+        }
+        Params4bit loaded;
+        try {
+            loaded = Params4bit.fromPrequantized(w, stats, "weight.", device());
+        } catch (IllegalArgumentException e) {
+            throw entries.error("weight", e);
+        }
+        long[] shape = loaded.state().shape();
+        if (!Arrays.equals(shape, new long[] {outFeatures, inFeatures}) || loaded.quantType() != quantType()) {
+            loaded.close();
+            throw entries.error("weight", "must be a " + quantType() + " weight of shape [" + outFeatures + ", "
+                    + inFeatures + "], got " + loaded.state());
+        }
+        return loaded;
+    }
+
+    private Params4bit quantizeDense(StateEntries entries, Tensor w) {
+        if (!LinearMath.isFloat(w.dtype()) || !Arrays.equals(w.shape(), new long[] {outFeatures, inFeatures})) {
+            throw entries.error("weight", "must be a dense F32, F16 or BF16 [" + outFeatures + ", " + inFeatures
+                    + "] (or U8 codes with their quant state), got " + w);
+        }
+        if (w.device().equals(device())) {
+            return Params4bit.quantize(w, options);
+        }
+        try (Tensor here = w.to(device())) {
+            return Params4bit.quantize(here, options);
+        }
+    }
+
+    @Override
+    Staged stageMove(Device device) {
+        Staged biasMove = super.stageMove(device);
+        Params4bit moved;
+        try {
+            moved = weight.device().equals(device) ? weight : weight.to(device);
+        } catch (RuntimeException e) {
+            biasMove.discard();
+            throw e;
+        }
+        return Staged.of(() -> {
+            biasMove.commit();
+            if (moved != weight) {
+                Params4bit old = weight;
+                weight = moved;
+                old.close();
+            }
+        }, () -> {
+            biasMove.discard();
+            if (moved != weight) {
+                moved.close();
+            }
+        });
+    }
+
+    @Override
+    void releaseSaved() {
+        savedInput = null;
+    }
+
+    @Override
+    void closeOwned() {
+        weight.close();
+        ones.close();
+    }
+
+    /**
+     * Options of a {@link Linear4bit} (or {@link LinearNF4} / {@link LinearFP4}), upstream's defaults unless set.
+     * {@code quant_storage} is U8 only.
+     *
+     * @param <L> the layer built
+     */
+    public static final class Builder<L extends Linear4bit> {
+        private final long inFeatures;
+        private final long outFeatures;
+        private final QuantType fixedType;
+        private final Function<Builder<L>, L> factory;
+        private boolean bias = true;
+        private DType computeDtype;
+        private boolean compressStatistics = true;
+        private QuantType quantType;
+        private Blocksize blocksize = Blocksize.B64;
+        private Device device = Device.cpu();
+        private Long seed;
+
+        Builder(long inFeatures, long outFeatures, QuantType fixedType, Function<Builder<L>, L> factory) {
+            this.inFeatures = LinearMath.requireFeatures(inFeatures, "inFeatures");
+            this.outFeatures = LinearMath.requireFeatures(outFeatures, "outFeatures");
+            this.fixedType = fixedType;
+            this.quantType = fixedType == null ? QuantType.FP4 : fixedType;
+            this.factory = factory;
+        }
+
+        /** Whether the layer has a bias (default true). @return this builder */
+        public Builder<L> bias(boolean value) {
+            this.bias = value;
+            return this;
+        }
+
+        /**
+         * The dtype of inputs, bias and the initial dense weight (default: unset; see the class comment).
+         *
+         * @return this builder
+         * @throws IllegalArgumentException unless F32, F16 or BF16
+         */
+        public Builder<L> computeDtype(DType value) {
+            this.computeDtype = LinearMath.requireFloat(value, "computeDtype");
+            return this;
+        }
+
+        /** Double-quantize the absmax scales (default true). @return this builder */
+        public Builder<L> compressStatistics(boolean value) {
+            this.compressStatistics = value;
+            return this;
+        }
+
+        /**
+         * NF4 or FP4 (default FP4, as upstream's {@code Linear4bit}).
+         *
+         * @return this builder
+         * @throws IllegalArgumentException for {@link LinearNF4} / {@link LinearFP4}, whose type is fixed, when
+         *                                  {@code value} is the other one
+         */
+        public Builder<L> quantType(QuantType value) {
+            Objects.requireNonNull(value, "quantType");
+            if (fixedType != null && value != fixedType) {
+                throw new IllegalArgumentException("quantType of this layer is fixed to " + fixedType + ", got "
+                        + value);
+            }
+            this.quantType = value;
+            return this;
+        }
+
+        /**
+         * Values per absmax block (default 64).
+         *
+         * @return this builder
+         * @throws IllegalArgumentException unless one of 32, 64, ..., 4096
+         */
+        public Builder<L> blocksize(int value) {
+            this.blocksize = Blocksize.of(value);
+            return this;
+        }
+
+        /** Where the layer's tensors live (default the CPU). @return this builder */
+        public Builder<L> device(Device value) {
+            this.device = Objects.requireNonNull(value, "device");
+            return this;
+        }
+
+        /** Seeds the initialisation (default: unseeded). @return this builder */
+        public Builder<L> seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** The layer, its initial weight quantized. */
+        public L build() {
+            return factory.apply(this);
+        }
+    }
+}
