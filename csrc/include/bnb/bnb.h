@@ -27,6 +27,7 @@
  *   bnb/fourbit.h  NF4/FP4 quantization and the 4-bit GEMV
  *   bnb/quantiles.h  quantile estimation
  *   bnb/int8.h     LLM.int8(): row-wise int8 quantization, outliers, int32 product dequantization
+ *   bnb/transformer.h  RMSNorm, rotary embedding, causal grouped-query attention, softmax, argmax
  * A new family (4-bit, int8, nn) plugs in like bnb/quant.h:
  *   1. csrc/include/bnb/<family>.h with its own include guard, #include "bnb/types.h" and extern "C";
  *   2. an #include line at the end of the list below;
@@ -46,6 +47,7 @@
 #include "bnb/fourbit.h"
 #include "bnb/quantiles.h"
 #include "bnb/int8.h"
+#include "bnb/transformer.h"
 
 
 #endif /* BNB_BNB_H */

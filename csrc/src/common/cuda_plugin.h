@@ -11,7 +11,9 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-#define BNB_CUDA_PLUGIN_ABI 4
+// 4: the stream-ordered allocator (bnb_cuda_malloc_async, bnb/runtime.h).
+// 5: the transformer family (bnb/transformer.h).
+#define BNB_CUDA_PLUGIN_ABI 5
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -108,7 +110,31 @@
     X(bnb_cuda_int8_dequant_columns,                                                                           \
       (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
        const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
-      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))
+      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))                                  \
+    /* bnb/transformer.h */                                                                                    \
+    X(bnb_cuda_rms_norm,                                                                                       \
+      (int32_t dtype, const void* x, const void* weight, void* out, float* rstd, int64_t rows, int64_t n,      \
+       float eps, void* stream),                                                                               \
+      (dtype, x, weight, out, rstd, rows, n, eps, stream))                                                     \
+    X(bnb_cuda_rms_norm_backward,                                                                              \
+      (int32_t dtype, const void* grad_out, const void* x, const void* weight, void* grad_x,                   \
+       void* grad_weight, float* rstd, int64_t rows, int64_t n, float eps, int32_t accumulate, void* stream),  \
+      (dtype, grad_out, x, weight, grad_x, grad_weight, rstd, rows, n, eps, accumulate, stream))               \
+    X(bnb_cuda_rope,                                                                                           \
+      (int32_t dtype, const void* x, void* out, const float* inv_freq, int64_t batch, int64_t T,               \
+       int64_t heads, int64_t d, int64_t start, void* stream),                                                 \
+      (dtype, x, out, inv_freq, batch, T, heads, d, start, stream))                                            \
+    X(bnb_cuda_attention,                                                                                      \
+      (int32_t dtype, const void* q, const void* k, const void* v, void* out, int64_t batch, int64_t T,        \
+       int64_t q_heads, int64_t kv_heads, int64_t d, int64_t kv_len, int64_t kv_stride, float scale,           \
+       float* workspace, int64_t workspace_len, void* stream),                                                 \
+      (dtype, q, k, v, out, batch, T, q_heads, kv_heads, d, kv_len, kv_stride, scale, workspace,               \
+       workspace_len, stream))                                                                                 \
+    X(bnb_cuda_softmax,                                                                                        \
+      (int32_t dtype, const void* x, int32_t out_dtype, void* out, int64_t rows, int64_t n, void* stream),     \
+      (dtype, x, out_dtype, out, rows, n, stream))                                                             \
+    X(bnb_cuda_argmax, (int32_t dtype, const void* x, int64_t* out, int64_t rows, int64_t n, void* stream),    \
+      (dtype, x, out, rows, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
