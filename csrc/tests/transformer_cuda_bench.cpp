@@ -30,7 +30,8 @@ void* device_random(int32_t dtype, int64_t n, uint64_t seed) {
             memcpy(&host[i * 4], &bits, 4);
         } else {
             // f16 keeps values in range; bf16 takes the high half (truncation is fine for timing)
-            const uint16_t h = dtype == BNB_BF16 ? static_cast<uint16_t>(bits >> 16) : static_cast<uint16_t>(0x3800 + (bits & 0x3ff));
+            const uint16_t h = dtype == BNB_BF16 ? static_cast<uint16_t>(bits >> 16)
+                                                 : static_cast<uint16_t>(0x3800 + (bits & 0x3ff));
             memcpy(&host[i * 2], &h, 2);
         }
     }
@@ -64,8 +65,10 @@ int main(int argc, char** argv) {
         void* w = device_random(dtype, hidden, 2);
         void* out = device_zeros(32 * hidden * 4);
         for (int64_t rows : {1, 32}) {
-            float us = us_per_call([&] { REQUIRE_OK(bnb_cuda_rms_norm(dtype, x, w, out, nullptr, rows, hidden, 1e-5f, nullptr)); });
-            printf("{\"kind\":\"transformer\",\"op\":\"rms_norm\",\"dtype\":\"%s\",\"rows\":%lld,\"n\":%lld,\"us\":%.2f}\n",
+            float us = us_per_call(
+                [&] { REQUIRE_OK(bnb_cuda_rms_norm(dtype, x, w, out, nullptr, rows, hidden, 1e-5f, nullptr)); });
+            printf("{\"kind\":\"transformer\",\"op\":\"rms_norm\",\"dtype\":\"%s\",\"rows\":%lld,\"n\":%lld,"
+                   "\"us\":%.2f}\n",
                    label(dtype), (long long)rows, (long long)hidden, us);
         }
         float* inv = static_cast<float*>(device_zeros(d / 2 * 4));
@@ -91,12 +94,13 @@ int main(int argc, char** argv) {
                     const int64_t kv_len = T == 1 ? context : T;
                     for (bool split : {true, false}) {
                         float us = us_per_call([&] {
-                            REQUIRE_OK(bnb_cuda_attention(dtype, x, k, v, out, 1, T, heads, kv_heads, d, kv_len, max_context,
-                                                          scale, split ? workspace : nullptr,
+                            REQUIRE_OK(bnb_cuda_attention(dtype, x, k, v, out, 1, T, heads, kv_heads, d, kv_len,
+                                                          max_context, scale, split ? workspace : nullptr,
                                                           split ? workspace_len : 0, nullptr));
                         });
-                        printf("{\"kind\":\"transformer\",\"op\":\"attention\",\"dtype\":\"%s\",\"T\":%lld,\"q_heads\":%lld,"
-                               "\"kv_heads\":%lld,\"d\":%lld,\"kv_len\":%lld,\"split\":%s,\"us\":%.2f}\n",
+                        printf("{\"kind\":\"transformer\",\"op\":\"attention\",\"dtype\":\"%s\",\"T\":%lld,"
+                               "\"q_heads\":%lld,\"kv_heads\":%lld,\"d\":%lld,\"kv_len\":%lld,\"split\":%s,"
+                               "\"us\":%.2f}\n",
                                label(dtype), (long long)T, (long long)heads, (long long)kv_heads, (long long)d,
                                (long long)kv_len, split ? "true" : "false", us);
                     }
@@ -107,7 +111,8 @@ int main(int argc, char** argv) {
         float us = us_per_call([&] { REQUIRE_OK(bnb_cuda_softmax(dtype, logits, BNB_F32, probs, 1, vocab, nullptr)); });
         printf("{\"kind\":\"transformer\",\"op\":\"softmax\",\"dtype\":\"%s\",\"rows\":1,\"n\":%lld,\"us\":%.2f}\n",
                label(dtype), (long long)vocab, us);
-        us = us_per_call([&] { REQUIRE_OK(bnb_cuda_argmax(dtype, logits, static_cast<int64_t*>(index), 1, vocab, nullptr)); });
+        us = us_per_call(
+            [&] { REQUIRE_OK(bnb_cuda_argmax(dtype, logits, static_cast<int64_t*>(index), 1, vocab, nullptr)); });
         printf("{\"kind\":\"transformer\",\"op\":\"argmax\",\"dtype\":\"%s\",\"rows\":1,\"n\":%lld,\"us\":%.2f}\n",
                label(dtype), (long long)vocab, us);
         fflush(stdout);

@@ -165,7 +165,8 @@ bnb_status bnbk_bnb_cuda_attention(int32_t dtype, const void* q, const void* k, 
             BNB_CHECK_NOT_NULL(v);
             BNB_CHECK_NOT_NULL(out);
             if (d > bnb::kMaxHeadDim)
-                return BNB_FAIL(BNB_ERR_UNSUPPORTED, "bnb_cuda_attention: head dim d = %lld is not supported; at most %lld",
+                return BNB_FAIL(BNB_ERR_UNSUPPORTED,
+                                "bnb_cuda_attention: head dim d = %lld is not supported; at most %lld",
                                 static_cast<long long>(d), static_cast<long long>(bnb::kMaxHeadDim));
             const int64_t rows = batch * T * q_heads;
             if (rows > INT32_MAX)
@@ -183,8 +184,8 @@ bnb_status bnbk_bnb_cuda_attention(int32_t dtype, const void* q, const void* k, 
                                                static_cast<const V*>(v), static_cast<V*>(out), workspace, sh, vector);
             BNB_CUDA_CHECK_LAUNCH("attention_kernel");
             if (splits == 1) return BNB_OK;
-            bnb::combine_kernel<D><<<static_cast<unsigned>(rows), bnb::kThreads, 0, s>>>(workspace, static_cast<V*>(out),
-                                                                                         d, splits);
+            bnb::combine_kernel<D><<<static_cast<unsigned>(rows), bnb::kThreads, 0, s>>>(
+                workspace, static_cast<V*>(out), d, splits);
             BNB_CUDA_CHECK_LAUNCH("combine_kernel");
             return BNB_OK;
         });

@@ -32,7 +32,8 @@ __global__ void rope_kernel(const Elem<D>* x, Elem<D>* out, const float* __restr
                 const int64_t base = (bt * heads + h) * d;
                 const float a = CudaElement<D>::to_float(x[base + i]);
                 const float b = CudaElement<D>::to_float(x[base + i + half]);
-                out[base + i] = CudaElement<D>::from_float(round_to<D>(__fmul_rn(a, c)) + round_to<D>(__fmul_rn(-b, s)));
+                out[base + i] =
+                    CudaElement<D>::from_float(round_to<D>(__fmul_rn(a, c)) + round_to<D>(__fmul_rn(-b, s)));
                 out[base + i + half] =
                     CudaElement<D>::from_float(round_to<D>(__fmul_rn(b, c)) + round_to<D>(__fmul_rn(a, s)));
             }

@@ -90,18 +90,20 @@ bnb_status bnbk_bnb_cuda_softmax(int32_t dtype, const void* x, int32_t out_dtype
                                  void* stream) {
     return BNB_GUARD({
         return bnb::dispatch_float_dtype("bnb_cuda_softmax", dtype, [&](auto in_tag) -> bnb_status {
-            return bnb::dispatch_float_dtype("bnb_cuda_softmax (out_dtype)", out_dtype, [&](auto out_tag) -> bnb_status {
+            auto body = [&](auto out_tag) -> bnb_status {
                 constexpr int32_t In = decltype(in_tag)::value;
                 constexpr int32_t Out = decltype(out_tag)::value;
                 BNB_TRY(bnb::check_last_dim(rows, n));
                 if (rows == 0) return BNB_OK;
                 BNB_CHECK_NOT_NULL(x);
                 BNB_CHECK_NOT_NULL(out);
-                bnb::softmax_kernel<In, Out><<<bnb::row_blocks(rows), bnb::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+                auto s = static_cast<cudaStream_t>(stream);
+                bnb::softmax_kernel<In, Out><<<bnb::row_blocks(rows), bnb::kThreads, 0, s>>>(
                     static_cast<const bnb::Elem<In>*>(x), static_cast<bnb::Elem<Out>*>(out), rows, n);
                 BNB_CUDA_CHECK_LAUNCH("softmax_kernel");
                 return BNB_OK;
-            });
+            };
+            return bnb::dispatch_float_dtype("bnb_cuda_softmax (out_dtype)", out_dtype, body);
         });
     });
 }
