@@ -36,9 +36,11 @@ __device__ float row_rstd(const Elem<D>* row, int64_t n, float eps, float* scrat
     return 1.0f / sqrtf(sum / static_cast<float>(n) + eps);
 }
 
+// x and out may be the same buffer (in place): a block reads its row before the barrier of the sum and then
+// writes each element after reading it, so x is not __restrict__.
 template <int32_t D>
 __global__ void __launch_bounds__(kThreads)
-    rms_norm_kernel(const Elem<D>* __restrict__ x, const Elem<D>* __restrict__ w, Elem<D>* out, float* rstd,
+    rms_norm_kernel(const Elem<D>* x, const Elem<D>* __restrict__ w, Elem<D>* out, float* rstd,
                     int64_t rows, int64_t n, float eps) {
     __shared__ float scratch[32];
     for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
