@@ -11,9 +11,10 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-// 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the families nn
-//    (bnb/nn_ops.h) and transformer (bnb/transformer.h).
-#define BNB_CUDA_PLUGIN_ABI 4
+// 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the nn family
+//    (bnb/nn_ops.h).
+// 5: the transformer family (bnb/transformer.h).
+#define BNB_CUDA_PLUGIN_ABI 5
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -173,7 +174,31 @@
        const float* count, const float* grad_loss, int64_t rows, int64_t classes, int64_t ignore_index,        \
        void* grad_logits, void* stream),                                                                       \
       (dtype, logits, label_dtype, labels, lse, count, grad_loss, rows, classes, ignore_index, grad_logits,    \
-       stream))
+       stream))                                                                                                \
+    /* bnb/transformer.h */                                                                                    \
+    X(bnb_cuda_rms_norm,                                                                                       \
+      (int32_t dtype, const void* x, const void* weight, void* out, float* rstd, int64_t rows, int64_t n,      \
+       float eps, void* stream),                                                                               \
+      (dtype, x, weight, out, rstd, rows, n, eps, stream))                                                     \
+    X(bnb_cuda_rms_norm_backward,                                                                              \
+      (int32_t dtype, const void* grad_out, const void* x, const void* weight, void* grad_x,                   \
+       void* grad_weight, float* rstd, int64_t rows, int64_t n, float eps, int32_t accumulate, void* stream),  \
+      (dtype, grad_out, x, weight, grad_x, grad_weight, rstd, rows, n, eps, accumulate, stream))               \
+    X(bnb_cuda_rope,                                                                                           \
+      (int32_t dtype, const void* x, void* out, const float* inv_freq, int64_t batch, int64_t T,               \
+       int64_t heads, int64_t d, int64_t start, void* stream),                                                 \
+      (dtype, x, out, inv_freq, batch, T, heads, d, start, stream))                                            \
+    X(bnb_cuda_attention,                                                                                      \
+      (int32_t dtype, const void* q, const void* k, const void* v, void* out, int64_t batch, int64_t T,        \
+       int64_t q_heads, int64_t kv_heads, int64_t d, int64_t kv_len, int64_t kv_stride, float scale,           \
+       float* workspace, int64_t workspace_len, void* stream),                                                 \
+      (dtype, q, k, v, out, batch, T, q_heads, kv_heads, d, kv_len, kv_stride, scale, workspace,               \
+       workspace_len, stream))                                                                                 \
+    X(bnb_cuda_softmax,                                                                                        \
+      (int32_t dtype, const void* x, int32_t out_dtype, void* out, int64_t rows, int64_t n, void* stream),     \
+      (dtype, x, out_dtype, out, rows, n, stream))                                                             \
+    X(bnb_cuda_argmax, (int32_t dtype, const void* x, int64_t* out, int64_t rows, int64_t n, void* stream),    \
+      (dtype, x, out, rows, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
