@@ -160,7 +160,8 @@ class LlamaLoadErrorsTest {
             }
         };
         assertNaming(IllegalArgumentException.class, () -> WeightLoader.load(config, failing, Device.cpu(), DType.F32,
-                Variant.INT8_TH6.quantization, built::set), "no tensor 'model.layers.0.post_attention_layernorm.weight'");
+                Variant.INT8_TH6.quantization, built::set),
+                "no tensor 'model.layers.0.post_attention_layernorm.weight'");
         assertTrue(given.stream().allMatch(Tensor::isClosed), "every tensor read was closed");
         assertTrue(built.get().isClosed(), "the half-loaded model was closed");
     }
