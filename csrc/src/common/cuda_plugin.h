@@ -11,7 +11,8 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-#define BNB_CUDA_PLUGIN_ABI 3
+// 4: bnb_cuda_int8_fused_matmul (bnb/int8.h).
+#define BNB_CUDA_PLUGIN_ABI 4
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -105,7 +106,12 @@
     X(bnb_cuda_int8_dequant_columns,                                                                           \
       (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
        const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
-      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))
+      (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))                                   \
+    X(bnb_cuda_int8_fused_matmul,                                                                              \
+      (int32_t dtype, const void* A, const int8_t* CB, const float* SCB, const void* bias, int64_t M,          \
+       int64_t N, int64_t K, float threshold, int8_t* codes, float* row_stats, int32_t* outlier_state,         \
+       void* out, void* stream),                                                                               \
+      (dtype, A, CB, SCB, bias, M, N, K, threshold, codes, row_stats, outlier_state, out, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
