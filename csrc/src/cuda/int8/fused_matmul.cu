@@ -11,6 +11,8 @@
 // weight rows are its m (16 per mma).
 #include <stdint.h>
 
+#include <type_traits>
+
 #include "common/int8_checks.h"
 #include "common/int8_math.h"
 #include "cuda/elements.cuh"
@@ -67,7 +69,17 @@ __device__ __forceinline__ uint4 load16(const int8_t* row, int64_t k, int64_t K,
     return make_uint4(w[0], w[1], w[2], w[3]);
 }
 
-__device__ __forceinline__ uint32_t word(const uint4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+// Programmatic dependent launch (sm_90+): wait until fused_prepare_kernel has finished and its writes are
+// visible; a no-op when the kernel was launched the ordinary way.
+__device__ __forceinline__ void wait_for_prepare() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ uint32_t word(const uint4& v, int i) {
+    return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+}
 
 // One step's operands of a lane: 32 bytes of 4 weight rows and of MT activation rows.
 template <int MT>
@@ -118,11 +130,7 @@ __global__ void __launch_bounds__(kThreads)
     const int g = (threadIdx.x % 32) / 4;
     const int t = threadIdx.x % 4;
     const int64_t n0 = int64_t{blockIdx.x} * kBlockRows;
-    const int64_t found = kSparse ? state[1] : 0;
     const int32_t* columns = kSparse ? state + 2 + K : nullptr;
-    // The first chunk of outlier operands: loads that overlap the weight's stream below.
-    if (kSparse && found > 0)
-        outliers.fill(a, cb, scb, columns, 0, static_cast<int>(found < kOutlierChunk ? found : kOutlierChunk), M, n0, N, K);
 
     const int8_t* wrow[4];
     bool wvalid[4];
@@ -140,15 +148,19 @@ __global__ void __launch_bounds__(kThreads)
         xvalid[mt] = m < M;
         xrow[mt] = codes + (xvalid[mt] ? m : 0) * K;
     }
-    auto load = [&](Step<MT>& s, int64_t step) {
+    auto load_weight = [&](Step<MT>& s, int64_t step) {
         const int64_t k = step * kStep + 32 * t;
 #pragma unroll
-        for (int u = 0; u < 2; ++u) {
+        for (int u = 0; u < 2; ++u)
 #pragma unroll
             for (int j = 0; j < 4; ++j) s.w[j][u] = load16<true>(wrow[j], k + 16 * u, K, wvalid[j], aligned);
+    };
+    auto load_codes = [&](Step<MT>& s, int64_t step) {
+        const int64_t k = step * kStep + 32 * t;
+#pragma unroll
+        for (int u = 0; u < 2; ++u)
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) s.x[mt][u] = load16<false>(xrow[mt], k + 16 * u, K, xvalid[mt], aligned);
-        }
     };
     int acc[2][MT][4] = {};
     auto multiply = [&](const Step<MT>& s) {
@@ -164,14 +176,28 @@ __global__ void __launch_bounds__(kThreads)
                                word(s.w[2 * tile][u], 2 * h + 1), word(s.w[2 * tile + 1][u], 2 * h + 1),
                                word(s.x[mt][u], 2 * h), word(s.x[mt][u], 2 * h + 1));
     };
-    // Two steps' loads in flight before their products: 64 bytes of each of 4 weight rows per lane.
+    // Two steps in flight before their products (64 bytes of each of 4 weight rows per lane), the weight of the
+    // next two loaded as soon as these are multiplied; steps past the end load zeros. The first weight loads are
+    // issued before waiting for the prepare kernel (launched programmatically dependent on sm_90+).
     const int64_t steps = (K + kStep - 1) / kStep;
+    Step<MT> p, q;
+    load_weight(p, warp);
+    load_weight(q, warp + kWarps);
+    wait_for_prepare();
+    const int64_t found = kSparse ? state[1] : 0;
+    // The first chunk of outlier operands: loads that overlap the weight's stream below.
+    if (kSparse && found > 0)
+        outliers.fill(a, cb, scb, columns, 0, static_cast<int>(found < kOutlierChunk ? found : kOutlierChunk), M, n0,
+                      N, K);
     for (int64_t s = warp; s < steps; s += 2 * kWarps) {
-        Step<MT> p, q;
-        load(p, s);
-        load(q, s + kWarps);  // past the end: zeros
+        load_codes(p, s);
+        load_codes(q, s + kWarps);
         multiply(p);
         multiply(q);
+        if (s + 2 * kWarps < steps) {
+            load_weight(p, s + 2 * kWarps);
+            load_weight(q, s + 3 * kWarps);
+        }
     }
     __syncthreads();  // sums cleared
 #pragma unroll
@@ -212,7 +238,8 @@ __global__ void __launch_bounds__(kThreads)
         const int64_t n = n0 + i % kBlockRows;
         if (n >= N) continue;
         const float b = bias != nullptr ? E::to_float(bias[n]) : 0.0f;
-        Elem<D> y = E::from_float(int8_mm_dequant_value(sums[i % kBlockRows][m], __ldg(row_stats + m), __ldg(scb + n), b));
+        Elem<D> y = E::from_float(
+            int8_mm_dequant_value(sums[i % kBlockRows][m], __ldg(row_stats + m), __ldg(scb + n), b));
         if (found > 0) y = E::from_float(E::to_float(y) + extra[o]);
         out[m * N + n] = y;
     }
@@ -221,16 +248,27 @@ __global__ void __launch_bounds__(kThreads)
 template <int32_t D, int MT>
 bnb_status launch_product(const int8_t* cb, const float* scb, const void* bias, const int8_t* codes,
                           const float* row_stats, const void* A, const int32_t* state, void* out, int M, int64_t N,
-                          int64_t K, bool sparse, cudaStream_t stream) {
+                          int64_t K, bool sparse, bool dependent_launch, cudaStream_t stream) {
     const bool aligned = K % 16 == 0 && reinterpret_cast<uintptr_t>(cb) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(codes) % 16 == 0;
     const int64_t blocks = (N + kBlockRows - 1) / kBlockRows;
     if (blocks > INT32_MAX)
         return BNB_FAIL(BNB_ERR_UNSUPPORTED, "N = %lld is too large for one grid", static_cast<long long>(N));
     auto kernel = sparse ? fused_product_kernel<D, MT, true> : fused_product_kernel<D, MT, false>;
-    kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
-        cb, scb, static_cast<const Elem<D>*>(bias), codes, row_stats, static_cast<const Elem<D>*>(A), state,
-        static_cast<Elem<D>*>(out), M, N, K, aligned);
+    // On sm_90+ the product kernel may start while the prepare kernel runs (it begins with the weight's loads and
+    // waits for the quantized input with griddepcontrol.wait).
+    cudaLaunchAttribute early{};
+    early.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    early.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config{};
+    config.gridDim = dim3(static_cast<unsigned>(blocks));
+    config.blockDim = dim3(kThreads);
+    config.stream = stream;
+    config.attrs = &early;
+    config.numAttrs = dependent_launch ? 1 : 0;
+    BNB_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, cb, scb, static_cast<const Elem<D>*>(bias), codes, row_stats,
+                                      static_cast<const Elem<D>*>(A), static_cast<const int32_t*>(state),
+                                      static_cast<Elem<D>*>(out), M, N, K, aligned));
     BNB_CUDA_CHECK_LAUNCH("fused_product_kernel");
     return BNB_OK;
 }
@@ -245,11 +283,18 @@ bnb_status fused_matmul(const void* A, const int8_t* cb, const float* scb, const
     prepare<<<static_cast<unsigned>(M), kPrepareThreads, 0, stream>>>(static_cast<const Elem<D>*>(A), K, vec,
                                                                      threshold, codes, row_stats, state);
     BNB_CUDA_CHECK_LAUNCH("fused_prepare_kernel");
-    const int m = static_cast<int>(M);
-    if (M <= 8) return launch_product<D, 1>(cb, scb, bias, codes, row_stats, A, state, out, m, N, K, sparse, stream);
-    if (M <= 16) return launch_product<D, 2>(cb, scb, bias, codes, row_stats, A, state, out, m, N, K, sparse, stream);
-    if (M <= 24) return launch_product<D, 3>(cb, scb, bias, codes, row_stats, A, state, out, m, N, K, sparse, stream);
-    return launch_product<D, 4>(cb, scb, bias, codes, row_stats, A, state, out, m, N, K, sparse, stream);
+    int device = 0, major = 0;
+    BNB_CUDA_CHECK(cudaGetDevice(&device));
+    BNB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    const bool early = major >= 9;
+    auto run = [&](auto tiles) {  // tiles of 8 activation rows
+        return launch_product<D, decltype(tiles)::value>(cb, scb, bias, codes, row_stats, A, state, out,
+                                                         static_cast<int>(M), N, K, sparse, early, stream);
+    };
+    if (M <= 8) return run(std::integral_constant<int, 1>{});
+    if (M <= 16) return run(std::integral_constant<int, 2>{});
+    if (M <= 24) return run(std::integral_constant<int, 3>{});
+    return run(std::integral_constant<int, 4>{});
 }
 
 }  // namespace

@@ -73,6 +73,9 @@ __global__ void __launch_bounds__(kPrepareThreads)
                          int8_t* __restrict__ codes, float* __restrict__ row_stats, int32_t* state) {
     __shared__ float scratch[kPrepareThreads / 32];
     __shared__ bool last;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n");  // the product kernel may launch now (it waits for us)
+#endif
     const int64_t r = blockIdx.x;
     const auto* row = a + r * K;
     int32_t* flags = state + 2;  // only dereferenced with kSparse

@@ -11,9 +11,9 @@ import io.github.bnb4j.core.TensorScope;
 /**
  * Scratch memory of {@link Int8Matmul#matmulInto}: the quantized input, its statistics and outlier columns, the
  * int32 product and the outlier operands, or for the fused CUDA kernels of few rows their outlier state (kept
- * zeroed between products by the kernels themselves). Buffers are allocated at first need and grown, never shrunk, so repeated
- * products of one shape allocate nothing (a CUDA allocation or free would synchronize the device). They belong to
- * the workspace, not to any {@link TensorScope}; {@link #close()} frees them.
+ * zeroed between products by the kernels themselves). Buffers are allocated at first need and grown, never
+ * shrunk, so repeated products of one shape allocate nothing (a CUDA allocation or free would synchronize the
+ * device). They belong to the workspace, not to any {@link TensorScope}; {@link #close()} frees them.
  *
  * <p>Not thread-safe: one workspace per thread (or per layer that runs on one thread).
  */
