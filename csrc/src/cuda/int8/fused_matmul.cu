@@ -11,6 +11,7 @@
 // weight rows are its m (16 per mma).
 #include <stdint.h>
 
+#include <atomic>
 #include <type_traits>
 
 #include "common/int8_checks.h"
@@ -273,6 +274,24 @@ bnb_status launch_product(const int8_t* cb, const float* scb, const void* bias, 
     return BNB_OK;
 }
 
+// Whether the product kernel that runs on the current device was compiled for sm_90+ (and so waits with
+// griddepcontrol.wait): the device's compute capability alone is not enough, a build for older architectures
+// runs there from PTX. Asked once per device.
+bnb_status dependent_launch(bool* yes) {
+    static std::atomic<int> known[64] = {};  // 0: not asked yet, 1: no, 2: yes
+    int device = 0;
+    BNB_CUDA_CHECK(cudaGetDevice(&device));
+    if (device < 64 && known[device].load() != 0) {
+        *yes = known[device].load() == 2;
+        return BNB_OK;
+    }
+    cudaFuncAttributes attributes{};
+    BNB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, fused_product_kernel<BNB_F16, 1, false>));
+    *yes = attributes.binaryVersion >= 90;
+    if (device < 64) known[device].store(*yes ? 2 : 1);
+    return BNB_OK;
+}
+
 template <int32_t D>
 bnb_status fused_matmul(const void* A, const int8_t* cb, const float* scb, const void* bias, int64_t M, int64_t N,
                         int64_t K, float threshold, int8_t* codes, float* row_stats, int32_t* state, void* out,
@@ -283,10 +302,8 @@ bnb_status fused_matmul(const void* A, const int8_t* cb, const float* scb, const
     prepare<<<static_cast<unsigned>(M), kPrepareThreads, 0, stream>>>(static_cast<const Elem<D>*>(A), K, vec,
                                                                      threshold, codes, row_stats, state);
     BNB_CUDA_CHECK_LAUNCH("fused_prepare_kernel");
-    int device = 0, major = 0;
-    BNB_CUDA_CHECK(cudaGetDevice(&device));
-    BNB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-    const bool early = major >= 9;
+    bool early = false;
+    BNB_TRY(dependent_launch(&early));
     auto run = [&](auto tiles) {  // tiles of 8 activation rows
         return launch_product<D, decltype(tiles)::value>(cb, scb, bias, codes, row_stats, A, state, out,
                                                          static_cast<int>(M), N, K, sparse, early, stream);
