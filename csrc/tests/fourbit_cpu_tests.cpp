@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/fourbit_codes.h"
+#include "common/fourbit_step_table.h"
 #include "fourbit_reference.h"
 #include "fourbit_vectors.h"
 #include "test_util.h"
@@ -18,6 +19,40 @@ using test::quant_label;
 const int32_t kDtypes[] = {BNB_F32, BNB_F16, BNB_BF16};
 const int32_t kQuantTypes[] = {BNB_QUANT_NF4, BNB_QUANT_FP4};
 const int64_t kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
+
+// The NF4 step table of the CUDA quantize kernel: no regular bucket falls back (each holds at most one
+// threshold), and its lookup gives the tree's code on every float near a threshold, on ±0, tiny, huge and
+// special values, and on random bit patterns and random values in [-1.1, 1.1].
+void test_nf4_step_table() {
+    using T = bnb::Nf4StepTable;
+    uint32_t entries[T::kEntries];
+    for (int i = 0; i < T::kEntries; ++i) entries[i] = bnb::nf4_step_entry(i);
+    for (int i = 0; i < T::kEntries; ++i) {
+        const int j = i % T::kHalf;
+        if (j != T::kSpan + 1) CHECK_OR_RETURN((entries[i] & bnb::kStepValid) != 0, "entry %d falls back", i);
+    }
+    float thresholds[bnb::kNf4Thresholds];
+    for (int t = 0; t < bnb::kNf4Thresholds; ++t) thresholds[t] = bnb::four_bit_threshold(BNB_QUANT_NF4, t);
+    std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 1e-45f, -1e-45f, 1.0f, -1.0f,
+                             0.03125f, -0.03125f, 2.0f, -2.0f, 1e30f, -1e30f};
+    for (float t : thresholds)
+        for (float s : {t, -t}) {
+            float up = s, down = s;
+            for (int d = 0; d < 64; ++d) {
+                xs.push_back(up = nextafterf(up, INFINITY));
+                xs.push_back(down = nextafterf(down, -INFINITY));
+            }
+            xs.push_back(s);
+        }
+    Random rng(5);
+    for (int i = 0; i < 1000000; ++i) xs.push_back(bnb::bits_float(rng.bits()));
+    for (int i = 0; i < 1000000; ++i) xs.push_back(rng.uniform(-1.1f, 1.1f));
+    for (float x : xs) {
+        const uint32_t tree = bnb::quantize_nf4(thresholds, x);
+        const uint32_t stepped = bnb::quantize_nf4_stepped(entries, thresholds, x);
+        CHECK_OR_RETURN(tree == stepped, "nf4 step table at %a: %u, tree %u", x, stepped, tree);
+    }
+}
 
 // The search of the library against the spec's count of thresholds, on every float near a threshold or a
 // code value and on random bit patterns.
@@ -392,6 +427,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; ++i)
         if (strcmp(argv[i], "--vectors") == 0) vectors = argv[i + 1];
     test_search_matches_spec();
+    test_nf4_step_table();
     test::ReferenceVectors ref(vectors);
     CHECK(ref.ok(), "cannot read the reference vectors %s", vectors);
     if (ref.ok()) test_reference_vectors(ref);
