@@ -23,11 +23,18 @@ struct Nf4StepEntries {
     uint32_t entries[Nf4StepTable::kEntries];
 };
 
+// quantize_nf4 as the callable that step_entry bisects (a struct rather than a lambda: nvcc wants it
+// callable on the host and the device like step_entry).
+struct Nf4Tree {
+    float thresholds[kNf4Thresholds];
+    BNB_HD int operator()(float x) const { return static_cast<int>(quantize_nf4(thresholds, x)); }
+};
+
 // Entry i of the NF4 table.
 inline uint32_t nf4_step_entry(int i) {
-    float thresholds[kNf4Thresholds];
-    for (int t = 0; t < kNf4Thresholds; ++t) thresholds[t] = four_bit_threshold(BNB_QUANT_NF4, t);
-    return step_entry<Nf4StepTable>(i, [&](float x) { return static_cast<int>(quantize_nf4(thresholds, x)); });
+    Nf4Tree tree;
+    for (int t = 0; t < kNf4Thresholds; ++t) tree.thresholds[t] = four_bit_threshold(BNB_QUANT_NF4, t);
+    return step_entry<Nf4StepTable>(i, tree);
 }
 
 // quantize_nf4(t, x) read off the entries e, for the host (tests) and the device.
