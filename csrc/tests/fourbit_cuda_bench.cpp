@@ -24,7 +24,7 @@ float per_launch_ms(Op op, int launches) {
 
 // The candidate kernels of cuda/quant/fourbit.cu (cuda/quant/kernel_variant.h): each sweep sets one variable,
 // the other kernel runs its default.
-const char* const kQuantizeVariants[] = {"tree", "step", "tree_prefetch", "step_prefetch"};
+const char* const kQuantizeVariants[] = {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"};
 const char* const kDequantizeVariants[] = {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"};
 
 void bench_quantization(const char* variant) {

@@ -23,31 +23,34 @@ namespace bnb {
 namespace {
 
 // Candidate kernels, kept side by side until a GPU run of bnb_fourbit_cuda_bench decides (kernel_variant.h).
-// Quantize: the NF4 search (the tree of quantize_nf4, or its step table) and whether a thread loads its
-// next tile before it searches this one (FP4 always searches with its tree).
+// Quantize: the NF4 search (the tree of quantize_nf4; its step table clamped to 196 entries, passed by value;
+// or its full table of 2048 entries, which needs no clamping, built by each CUDA block) and whether a thread
+// loads its next tile before it searches this one (FP4 always searches with its tree).
 constexpr const char* kQuantizeVariantEnv = "BNB_FOURBIT_QUANTIZE_VARIANT";
-enum class Nf4Search { kTree, kStepTable };
+enum class Nf4Search { kTree, kStepTable, kFullTable };
 // Dequantize: rows per thread and tile, and whether the output is stored evict-first or cached.
 constexpr const char* kDequantizeVariantEnv = "BNB_FOURBIT_DEQUANTIZE_VARIANT";
 
 // Quantization: four 16-byte vectors per thread, loaded before any is used, for every dtype (16-bit
-// inputs used to have half as many bytes in flight as f32). A tile holds at least the largest block.
-constexpr int kQuantizeVectors = 4;
-template <int32_t D>
-constexpr int kQuantizeTile = kThreads * kVectorWidth<D> * kQuantizeVectors;
+// inputs used to have half as many bytes in flight as f32). With the next tile prefetched, 16-bit inputs take
+// two vectors per tile (the same 64 bytes in flight per thread, within 64 registers). A tile holds at least the
+// largest block.
+template <int32_t D, bool kPrefetch>
+constexpr int kQuantizeVectors = kPrefetch && kVectorWidth<D> == 8 ? 2 : 4;
 
 // How the quantization blocks of size BS lie on a tile of dtype D.
-template <int32_t D, int BS>
+template <int32_t D, int BS, bool kPrefetch>
 struct FourBitShape {
     static constexpr int W = kVectorWidth<D>;
-    static constexpr int kRows = kQuantizeVectors;
+    static constexpr int kRows = kQuantizeVectors<D, kPrefetch>;
     static constexpr int kRow = kThreads * W;                         // values in a row
+    static constexpr int kTile = kRow * kRows;
     static constexpr int kRowsPerBlock = BS > kRow ? BS / kRow : 1;   // a block spans rows,
     static constexpr int kGroups = kRows / kRowsPerBlock;             // or a row holds blocks
     static constexpr int kThreadsPerBlock = BS > kRow ? kThreads : BS / W;
     static constexpr int kLanes = kThreadsPerBlock < 32 ? kThreadsPerBlock : 32;  // shuffle width
     static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;      // 0 when a warp holds blocks
-    static_assert(kQuantizeTile<D> % BS == 0 && BS % W == 0, "blocks must tile the tile");
+    static_assert(kTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
 };
 
 // The 16 bytes of values i .. i + W of dtype D as they are stored; zero bits (+0.0) past n.
@@ -110,10 +113,10 @@ __device__ __forceinline__ void store_packed(uint8_t* packed, int64_t i, int64_t
     }
 }
 
-// q = quantize_nf4 of y read off the step table (common/fourbit_step_table.h): all loads first, and the
-// tree only where an entry falls back (NaN, infinities). Written out rather than common/step_table.h's
-// step_lookup, which nvcc did not inline (its arrays went to the stack).
-template <int W>
+// q = quantize_nf4 of y read off a step table (Nf4StepTable or Nf4FullTable, common/fourbit_step_table.h): all
+// loads first, and the tree only where an entry falls back (NaN, infinities). Written out rather than
+// common/step_table.h's step_lookup, so that the full table needs no usable() and nothing goes to the stack.
+template <class Table, int W>
 __device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float* thresholds, const float (&y)[W],
                                             uint32_t (&q)[W]) {
     uint32_t b[W], e[W];
@@ -121,18 +124,18 @@ __device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float
     for (int v = 0; v < W; ++v) {
         b[v] = __float_as_uint(y[v]);
         e[v] = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(entries) +
-                                                  Nf4StepTable::byte_offset(b[v]));
+                                                  Table::byte_offset(b[v]));
     }
     uint32_t all = kStepValid;
 #pragma unroll
     for (int v = 0; v < W; ++v) {
-        q[v] = Nf4StepTable::value(e[v], b[v]);
-        all &= Nf4StepTable::usable(e[v], b[v]);
+        q[v] = Table::value(e[v], b[v]);
+        all &= e[v];  // both tables are signed, so an entry alone says whether it is usable
     }
     if ((all & kStepValid) == 0) {
 #pragma unroll
         for (int v = 0; v < W; ++v)
-            if ((Nf4StepTable::usable(e[v], b[v]) & kStepValid) == 0) q[v] = quantize_nf4(thresholds, y[v]);
+            if ((e[v] & kStepValid) == 0) q[v] = quantize_nf4(thresholds, y[v]);
     }
 }
 
@@ -142,15 +145,22 @@ template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
 __global__ void __launch_bounds__(kThreads, 4)
     quantize_4bit_kernel(const typename CudaElement<D>::type* __restrict__ a, float* __restrict__ absmax,
                          uint8_t* __restrict__ packed, int64_t n, bool aligned, Nf4StepEntries steps) {
-    using S = FourBitShape<D, BS>;
-    constexpr int kTile = kQuantizeTile<D>;
-    constexpr bool kStepped = QT == BNB_QUANT_NF4 && kSearch == Nf4Search::kStepTable;
+    using S = FourBitShape<D, BS, kPrefetch>;
+    constexpr int kTile = S::kTile;
+    constexpr Nf4Search kNf4 = QT == BNB_QUANT_NF4 ? kSearch : Nf4Search::kTree;
+    constexpr int kEntries = kNf4 == Nf4Search::kStepTable   ? Nf4StepTable::kEntries
+                             : kNf4 == Nf4Search::kFullTable ? Nf4FullTable::kEntries
+                                                             : 1;
     __shared__ FourBitShared shared;
-    __shared__ uint32_t step_entries[kStepped ? Nf4StepTable::kEntries : 1];
+    __shared__ uint32_t step_entries[kEntries];
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    if constexpr (kStepped)
-        for (int i = threadIdx.x; i < Nf4StepTable::kEntries; i += kThreads) step_entries[i] = steps.entries[i];
+    if constexpr (kNf4 == Nf4Search::kStepTable)
+        for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = steps.entries[i];
     load_four_bit_shared<false>(shared, QT, ScaleArgs{});  // ends with a barrier
+    if constexpr (kNf4 == Nf4Search::kFullTable) {
+        for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = nf4_full_entry(shared.thresholds, i);
+        __syncthreads();
+    }
     const int lane = threadIdx.x % 32;
     const int warp = threadIdx.x / 32;
 
@@ -208,8 +218,10 @@ __global__ void __launch_bounds__(kThreads, 4)
 #pragma unroll
             for (int v = 0; v < S::W; ++v) y[v] *= scale[r / S::kRowsPerBlock];
             uint32_t q[S::W];
-            if constexpr (kStepped) {
-                nf4_stepped<S::W>(step_entries, shared.thresholds, y, q);
+            if constexpr (kNf4 == Nf4Search::kStepTable) {
+                nf4_stepped<Nf4StepTable>(step_entries, shared.thresholds, y, q);
+            } else if constexpr (kNf4 == Nf4Search::kFullTable) {
+                nf4_stepped<Nf4FullTable>(step_entries, shared.thresholds, y, q);
             } else {
 #pragma unroll
                 for (int v = 0; v < S::W; ++v)
@@ -326,7 +338,7 @@ template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
 bnb_status launch_quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
     auto kernel = quantize_4bit_kernel<D, BS, QT, kSearch, kPrefetch>;
     unsigned grid = 0;
-    BNB_TRY(balanced_grid(kernel, (n - 1) / kQuantizeTile<D> + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / FourBitShape<D, BS, kPrefetch>::kTile + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0;
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const typename CudaElement<D>::type*>(A), absmax, packed, n,
@@ -335,15 +347,20 @@ bnb_status launch_quantize(const void* A, float* absmax, uint8_t* packed, int64_
     return BNB_OK;
 }
 
-// The quantize variant of this call (kernel_variant.h); FP4 searches with its tree in every variant.
+// The quantize variant of this call (kernel_variant.h); FP4 searches with its tree in every variant, so its
+// table variants are the tree ones.
 template <int32_t D, int BS, int32_t QT>
 bnb_status quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
-    constexpr Nf4Search kStep = QT == BNB_QUANT_NF4 ? Nf4Search::kStepTable : Nf4Search::kTree;
-    switch (kernel_variant(kQuantizeVariantEnv, {"tree", "step", "tree_prefetch", "step_prefetch"}, 3)) {
+    constexpr bool kNf4 = QT == BNB_QUANT_NF4;
+    constexpr Nf4Search kStep = kNf4 ? Nf4Search::kStepTable : Nf4Search::kTree;
+    constexpr Nf4Search kFull = kNf4 ? Nf4Search::kFullTable : Nf4Search::kTree;
+    switch (kernel_variant(kQuantizeVariantEnv,
+                           {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"}, 4)) {
         case 0: return launch_quantize<D, BS, QT, Nf4Search::kTree, false>(A, absmax, packed, n, stream);
-        case 1: return launch_quantize<D, BS, QT, kStep, false>(A, absmax, packed, n, stream);
-        case 2: return launch_quantize<D, BS, QT, Nf4Search::kTree, true>(A, absmax, packed, n, stream);
-        default: return launch_quantize<D, BS, QT, kStep, true>(A, absmax, packed, n, stream);
+        case 1: return launch_quantize<D, BS, QT, Nf4Search::kTree, true>(A, absmax, packed, n, stream);
+        case 2: return launch_quantize<D, BS, QT, kStep, true>(A, absmax, packed, n, stream);
+        case 3: return launch_quantize<D, BS, QT, kFull, false>(A, absmax, packed, n, stream);
+        default: return launch_quantize<D, BS, QT, kFull, true>(A, absmax, packed, n, stream);
     }
 }
 
