@@ -55,7 +55,8 @@ struct FourBitShape {
 
 // The 16 bytes of values i .. i + W of dtype D as they are stored; zero bits (+0.0) past n.
 template <int32_t D>
-__device__ __forceinline__ uint4 load_raw_padded(const typename CudaElement<D>::type* a, int64_t i, int64_t n, bool aligned) {
+__device__ __forceinline__ uint4 load_raw_padded(const typename CudaElement<D>::type* a, int64_t i, int64_t n,
+                                                 bool aligned) {
     constexpr int W = kVectorWidth<D>;
     if (aligned && i + W <= n) return load_raw<D>(a, i);
     using Bits = std::conditional_t<W == 8, uint16_t, uint32_t>;
@@ -96,7 +97,8 @@ __device__ __forceinline__ float raw_absmax(const uint4 (&raw)[R], int r0, int c
 
 // packed[i / 2 ..] = the W codes q (value i is the first, in a high nibble).
 template <int W>
-__device__ __forceinline__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned, const uint32_t (&q)[W]) {
+__device__ __forceinline__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned,
+                                             const uint32_t (&q)[W]) {
     uint32_t word = 0;  // byte j = q[2j] << 4 | q[2j + 1], little-endian
 #pragma unroll
     for (int j = 0; j < W / 2; ++j) word |= (q[2 * j] << 4 | q[2 * j + 1]) << (8 * j);

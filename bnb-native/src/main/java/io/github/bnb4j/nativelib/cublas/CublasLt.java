@@ -9,8 +9,9 @@ import org.bytedeco.javacpp.Pointer;
 
 /**
  * Dense GEMM on CUDA devices through cuBLASLt, or cuBLAS's {@code cublasGemmEx} where that is faster
- * ({@link GemmRoutes}), from the JavaCPP CUDA presets ({@code org.bytedeco:cuda}), run on the caller's stream. Internal: {@code io.github.bnb4j.core.functional.Gemm} is the public entry point
- * and validates shapes, dtypes and devices before calling here.
+ * ({@link GemmRoutes}), from the JavaCPP CUDA presets ({@code org.bytedeco:cuda}), run on the caller's stream.
+ * Internal: {@code io.github.bnb4j.core.functional.Gemm} is the public entry point and validates shapes, dtypes
+ * and devices before calling here.
  *
  * <p>cuBLASLt is loaded at the first call. A host without it (no CUDA 13 {@code libcublasLt.so.13} on the
  * library path) gets one {@link BnbException} with status {@code NO_BACKEND} that says what to install; the
@@ -61,10 +62,11 @@ public final class CublasLt {
     }
 
     /**
-     * Runs one GEMM on {@code stream}, by whichever route was fastest for its shape. Addresses are device addresses on {@code device}; {@code bias} is 0
-     * unless {@code gemm.bias()}. For {@link LtType#I8_I32} alpha and beta are taken as integers.
+     * Runs one GEMM on {@code stream}, by whichever route was fastest for its shape. Addresses are device
+     * addresses on {@code device}; {@code bias} is 0 unless {@code gemm.bias()}. For {@link LtType#I8_I32} alpha
+     * and beta are taken as integers.
      *
-     * @throws BnbException           if cuBLASLt is missing or a call fails
+     * @throws BnbException           if cuBLAS or cuBLASLt is missing or a call fails
      * @throws UnsupportedOperationException if cuBLASLt has no algorithm for the shape and alignment
      */
     public static void matmul(int device, Pointer stream, LtGemm gemm, float alpha, float beta, long a, long b,

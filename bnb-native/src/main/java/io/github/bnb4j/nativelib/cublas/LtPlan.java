@@ -18,12 +18,12 @@ import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The cuBLASLt descriptors and the algorithm chosen for one {@link LtGemm}, made once per thread and
- * device and reused. Besides cuBLASLt's algorithms a plan may hold {@code cublasGemmEx} as a candidate
- * ({@link GemmRoutes}), which has kernels the heuristic lacks (GEMV for one-row products). Row-major {@code out = op(A)·op(B)} runs as the column-major {@code outᵀ = op(B)ᵀ·op(A)ᵀ}:
+ * device and reused. Row-major {@code out = op(A)·op(B)} runs as the column-major {@code outᵀ = op(B)ᵀ·op(A)ᵀ}:
  * a row-major buffer read column-major is its transpose, so no data moves. The heuristic's best guess is not
  * always the fastest (measured on the H200: up to 2x at M = 1, 11% at 4096³ bf16), so the plan keeps up to
- * {@link #MAX_CANDIDATES} algorithms and {@link LtContext} times them once, on the first call that may
- * overwrite the output (beta = 0), and keeps the fastest.
+ * {@link #MAX_CANDIDATES} algorithms, and besides them {@code cublasGemmEx} where {@link GemmRoutes} allow it
+ * (cuBLAS has kernels the heuristic lacks: GEMV for one-row products); {@link LtContext} times them once, on the
+ * first call that may overwrite the output (beta = 0), and keeps the fastest.
  */
 final class LtPlan implements AutoCloseable {
     /** How many algorithms the heuristic is asked for; the fastest on the first call is kept. */
