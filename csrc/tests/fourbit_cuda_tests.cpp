@@ -2,6 +2,8 @@
 // nested) bit-identical, gemv within f32 summation-order rounding. Usage:
 //   bnb_fourbit_cuda_tests PATH_TO_libbnb_cudaXY.so
 // Without a GPU it reports that it skipped and succeeds.
+#include <stdlib.h>
+
 #include "fourbit_reference.h"
 #include "test_util.h"
 
@@ -110,12 +112,22 @@ void compare_quantization(int32_t dtype, int32_t qt, int64_t n, int64_t bs, int 
           offset, (long long)at);
 }
 
+// Every candidate kernel of cuda/quant/fourbit.cu (kernel_variant.h; the v-th quantize one with the v-th
+// dequantize one, round robin) must give the CPU's results.
 void test_quantization() {
-    for (int32_t dtype : {BNB_F32, BNB_F16, BNB_BF16})
-        for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
-            for (int64_t n : {1, 3, 63, 64, 4097, 65537, 1000003})
-                for (int64_t bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
-                    for (int offset : {0, 1}) compare_quantization(dtype, qt, n, bs, offset);
+    const char* const quantize[] = {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"};
+    const char* const dequantize[] = {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"};
+    for (int v = 0; v < 5; ++v) {
+        setenv("BNB_FOURBIT_QUANTIZE_VARIANT", quantize[v], 1);
+        setenv("BNB_FOURBIT_DEQUANTIZE_VARIANT", dequantize[v % 4], 1);
+        for (int32_t dtype : {BNB_F32, BNB_F16, BNB_BF16})
+            for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
+                for (int64_t n : {1, 3, 63, 64, 4097, 65537, 1000003})
+                    for (int64_t bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
+                        for (int offset : {0, 1}) compare_quantization(dtype, qt, n, bs, offset);
+    }
+    unsetenv("BNB_FOURBIT_QUANTIZE_VARIANT");
+    unsetenv("BNB_FOURBIT_DEQUANTIZE_VARIANT");
 }
 
 // gemv on both backends: the fast kernel (k % 32 == 0, aligned) and the general one.
