@@ -155,18 +155,19 @@ public final class FourBit {
         Objects.requireNonNull(out, "out");
         FourBitArgs.requireFloat(out, "dequantize4bitInto");
         requireSized(out, out.dtype(), s.numel(), s.device(), "out");
-        run(packed, s, out);
+        dequantizeTo(packed, s, out);
     }
 
     /**
      * {@code a · Wᵀ}: the {@code nn.Linear} product with the 4-bit weight W [N, K] that {@code state} describes.
      *
-     * <p>The compute dtype is {@code a}'s (the weight's values are taken in f32 and the output rounded to
-     * {@code a}'s dtype), also when the weight was quantized from another dtype; an F32 input with a 16-bit
-     * weight is logged once at INFO with what it costs (upstream computes in F32 silently). With M rows (the
-     * product of {@code a}'s leading dimensions): M ≤ 16 runs the fused GEMV, which reads the packed weight once
-     * and sums in f32; larger M dequantizes W into a temporary of {@code a}'s dtype (freed before returning) and
-     * runs the dense {@link Gemm}. M = 0 gives an empty result.
+     * <p>The compute dtype is {@code a}'s (sums in f32, the output rounded to {@code a}'s dtype), also when the
+     * weight was quantized from another dtype; an F32 input with a 16-bit weight is logged once at INFO with what
+     * it costs (upstream computes in F32 silently). With M rows (the product of {@code a}'s leading dimensions):
+     * M ≤ 8 runs the fused GEMV, which reads the packed weight once (on CUDA with F16/BF16 inputs on tensor cores,
+     * with the 16 code values rounded to {@code a}'s dtype as upstream's kernel does; elsewhere in f32); larger M
+     * dequantizes W into a temporary of {@code a}'s dtype (freed before returning; see the overloads with a
+     * {@link FourBitWorkspace}) and runs the dense {@link Gemm}. M = 0 gives an empty result.
      *
      * @param a            F32, F16 or BF16 [..., K]
      * @param packedWeight U8, {@code ceil(N·K / 2)} bytes (any shape)
@@ -195,14 +196,14 @@ public final class FourBit {
     }
 
     /**
-     * {@code out = a · Wᵀ} into a caller-owned tensor; the fused path (M ≤ 16) allocates nothing.
+     * {@code out = a · Wᵀ} into a caller-owned tensor; the fused path (M ≤ 8) allocates nothing.
      *
      * @param out [..., N] ({@code a}'s shape with its last dimension N) of {@code a}'s dtype, on its device
      * @throws IllegalArgumentException as {@link #matmul4bit(Tensor, Tensor, QuantState)}, or if {@code out} does
      *                                  not fit; {@code out} is then unchanged
      */
     public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor out) {
-        FourBitProduct.forwardInto(a, packedWeight, state, null, out);
+        FourBitProduct.forwardInto(a, packedWeight, state, null, out, null);
     }
 
     /**
@@ -213,7 +214,38 @@ public final class FourBit {
      *                                  {@code out} does not fit; {@code out} is then unchanged
      */
     public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor bias, Tensor out) {
-        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out);
+        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out, null);
+    }
+
+    /**
+     * {@code out = a · Wᵀ} with the dequantized weight of the GEMM path (more rows than the fused GEMV takes)
+     * kept in {@code workspace}: once the workspace has grown to the weight, no path allocates, so no call
+     * synchronizes the device. See {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor)}.
+     *
+     * @param workspace scratch on {@code a}'s device, used by one thread at a time
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException as {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor)}, or if the
+     *                                  workspace serves another device; {@code out} is then unchanged
+     * @throws IllegalStateException    if a tensor or the workspace is closed
+     */
+    public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor out,
+            FourBitWorkspace workspace) {
+        FourBitProduct.forwardInto(a, packedWeight, state, null, out, Objects.requireNonNull(workspace, "workspace"));
+    }
+
+    /**
+     * {@code out = a · Wᵀ + bias} with scratch from {@code workspace}; see
+     * {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor, FourBitWorkspace)}.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException as {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor, Tensor)}, or if
+     *                                  the workspace serves another device; {@code out} is then unchanged
+     * @throws IllegalStateException    if a tensor or the workspace is closed
+     */
+    public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor bias, Tensor out,
+            FourBitWorkspace workspace) {
+        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out,
+                Objects.requireNonNull(workspace, "workspace"));
     }
 
     /**
@@ -241,20 +273,21 @@ public final class FourBit {
     static Tensor dequantizeAs(Tensor packed, FourBitState s, DType dtype, long... shape) {
         Tensor out = Tensor.empty(dtype, packed.device(), shape);
         try {
-            run(packed, s, out);
-            return out;
+            return dequantizeTo(packed, s, out);
         } catch (RuntimeException e) {
             out.close();
             throw e;
         }
     }
 
-    private static void run(Tensor packed, FourBitState s, Tensor out) {
+    /** Dequantizes checked packed codes into {@code out} (of the state's element count); returns {@code out}. */
+    static Tensor dequantizeTo(Tensor packed, FourBitState s, Tensor out) {
         try (KernelScales scales = KernelScales.of(s);
                 TensorUse use = TensorUse.of(FourBitArgs.join(scales.tensors(), packed, out))) {
             NativeFourBit.dequantize(FourBitArgs.table(s.quantType()), packed, scales.scales(), out,
                     s.blocksize().value());
         }
+        return out;
     }
 
     private static long packedBytes(long n) {

@@ -14,6 +14,7 @@ import io.github.bnb4j.core.functional.AbsmaxStorage;
 import io.github.bnb4j.core.functional.FourBit;
 import io.github.bnb4j.core.functional.FourBitOptions;
 import io.github.bnb4j.core.functional.FourBitQuantized;
+import io.github.bnb4j.core.functional.FourBitWorkspace;
 import io.github.bnb4j.core.functional.Gemm;
 
 /**
@@ -26,8 +27,10 @@ import io.github.bnb4j.core.functional.Gemm;
  * "call_us":..}}: {@code FourBit.matmul4bitInto} of an NF4 blocksize-64 weight [N, K] (plain or nested absmax) by
  * a batch of rows, against {@code Gemm} of the dense weight in the same dtype (cuBLASLt). {@code nf4_us} and
  * {@code dense_us} are device times from CUDA events over back-to-back calls; {@code call_us} is the wall time of
- * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches 1 and 8 take the
- * fused GEMV; batch 4096 (prefill and training shapes) dequantizes and runs the dense GEMM.</li>
+ * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches up to
+ * {@code FourBitProduct.FUSED_GEMV_MAX_ROWS} take the fused GEMV; larger ones (16, and 4096 for prefill and
+ * training shapes) dequantize into a {@code FourBitWorkspace}, allocated once per shape, and run the dense
+ * GEMM.</li>
  * <li>{@code {"kind":"gemv4bit_crossover","N":..,"K":..,"dtype":"bf16","batch":..,"fused_us":..,
  * "dequant_gemm_us":..}}: for batches up to the fused limit, the fused GEMV against dequantize + GEMM into
  * preallocated buffers (the other path without its allocation), the measurement behind
@@ -39,7 +42,7 @@ public final class FourBitBenchmark {
     private static final long[][] GEMV_SHAPES = {{4096, 4096}, {14336, 4096}, {4096, 14336}, {8192, 28672},
         {28672, 8192}};
     private static final long[][] PREFILL_SHAPES = {{4096, 4096}, {14336, 4096}};
-    private static final int[] GEMV_BATCHES = {1, 8};
+    private static final int[] GEMV_BATCHES = {1, 2, 4, 8, 16};
     private static final int PREFILL_BATCH = 4096;
     private static final int[] CROSSOVER_BATCHES = {1, 2, 4, 8, 12, 16};
     private static final DType[] GEMV_TYPES = {DType.F16, DType.BF16};
@@ -94,14 +97,15 @@ public final class FourBitBenchmark {
 
     /** One line per (absmax storage, batch) for the weight [n, k]. */
     private void products(long n, long k, DType dtype, int[] batches, DeviceTimer timer, int calls) {
-        try (Tensor dense = RandomTensors.gaussian(n * k, dtype, gpu, 2); Tensor w = dense.reshape(n, k)) {
+        try (Tensor dense = RandomTensors.gaussian(n * k, dtype, gpu, 2); Tensor w = dense.reshape(n, k);
+                FourBitWorkspace workspace = new FourBitWorkspace(gpu)) {
             for (AbsmaxStorage storage : AbsmaxStorage.values()) {
                 try (FourBitQuantized q = FourBit.quantize(w, NF4_64.withAbsmax(storage))) {
                     for (int batch : batches) {
                         try (Tensor x = RandomTensors.gaussian(batch * k, dtype, gpu, 3);
                                 Tensor a = x.reshape(batch, k);
                                 Tensor out = Tensor.empty(dtype, gpu, batch, n)) {
-                            Runnable nf4 = () -> FourBit.matmul4bitInto(a, q.packed(), q.state(), out);
+                            Runnable nf4 = () -> FourBit.matmul4bitInto(a, q.packed(), q.state(), out, workspace);
                             MatrixOperand xa = MatrixOperand.of(a);
                             MatrixOperand wt = MatrixOperand.transposed(w);
                             double nf4Us = timer.medianMs(nf4) * 1e3;
