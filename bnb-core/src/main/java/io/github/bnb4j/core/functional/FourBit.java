@@ -155,7 +155,7 @@ public final class FourBit {
         Objects.requireNonNull(out, "out");
         FourBitArgs.requireFloat(out, "dequantize4bitInto");
         requireSized(out, out.dtype(), s.numel(), s.device(), "out");
-        dequantizeTo(packed, s, out);
+        run(packed, s, out);
     }
 
     /**
@@ -166,8 +166,8 @@ public final class FourBit {
      * it costs (upstream computes in F32 silently). With M rows (the product of {@code a}'s leading dimensions):
      * M ≤ 8 runs the fused GEMV, which reads the packed weight once (on CUDA with F16/BF16 inputs on tensor cores,
      * with the 16 code values rounded to {@code a}'s dtype as upstream's kernel does; elsewhere in f32); larger M
-     * dequantizes W into a temporary of {@code a}'s dtype (freed before returning; see the overloads with a
-     * {@link FourBitWorkspace}) and runs the dense {@link Gemm}. M = 0 gives an empty result.
+     * dequantizes W into a temporary of {@code a}'s dtype (freed before returning) and runs the dense
+     * {@link Gemm}. M = 0 gives an empty result.
      *
      * @param a            F32, F16 or BF16 [..., K]
      * @param packedWeight U8, {@code ceil(N·K / 2)} bytes (any shape)
@@ -203,7 +203,7 @@ public final class FourBit {
      *                                  not fit; {@code out} is then unchanged
      */
     public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor out) {
-        FourBitProduct.forwardInto(a, packedWeight, state, null, out, null);
+        FourBitProduct.forwardInto(a, packedWeight, state, null, out);
     }
 
     /**
@@ -214,38 +214,7 @@ public final class FourBit {
      *                                  {@code out} does not fit; {@code out} is then unchanged
      */
     public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor bias, Tensor out) {
-        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out, null);
-    }
-
-    /**
-     * {@code out = a · Wᵀ} with the dequantized weight of the GEMM path (more rows than the fused GEMV takes)
-     * kept in {@code workspace}: once the workspace has grown to the weight, no path allocates, so no call
-     * synchronizes the device. See {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor)}.
-     *
-     * @param workspace scratch on {@code a}'s device, used by one thread at a time
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException as {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor)}, or if the
-     *                                  workspace serves another device; {@code out} is then unchanged
-     * @throws IllegalStateException    if a tensor or the workspace is closed
-     */
-    public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor out,
-            FourBitWorkspace workspace) {
-        FourBitProduct.forwardInto(a, packedWeight, state, null, out, Objects.requireNonNull(workspace, "workspace"));
-    }
-
-    /**
-     * {@code out = a · Wᵀ + bias} with scratch from {@code workspace}; see
-     * {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor, FourBitWorkspace)}.
-     *
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException as {@link #matmul4bitInto(Tensor, Tensor, QuantState, Tensor, Tensor)}, or if
-     *                                  the workspace serves another device; {@code out} is then unchanged
-     * @throws IllegalStateException    if a tensor or the workspace is closed
-     */
-    public static void matmul4bitInto(Tensor a, Tensor packedWeight, QuantState state, Tensor bias, Tensor out,
-            FourBitWorkspace workspace) {
-        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out,
-                Objects.requireNonNull(workspace, "workspace"));
+        FourBitProduct.forwardInto(a, packedWeight, state, Objects.requireNonNull(bias, "bias"), out);
     }
 
     /**
@@ -273,21 +242,20 @@ public final class FourBit {
     static Tensor dequantizeAs(Tensor packed, FourBitState s, DType dtype, long... shape) {
         Tensor out = Tensor.empty(dtype, packed.device(), shape);
         try {
-            return dequantizeTo(packed, s, out);
+            run(packed, s, out);
+            return out;
         } catch (RuntimeException e) {
             out.close();
             throw e;
         }
     }
 
-    /** Dequantizes checked packed codes into {@code out} (of the state's element count); returns {@code out}. */
-    static Tensor dequantizeTo(Tensor packed, FourBitState s, Tensor out) {
+    private static void run(Tensor packed, FourBitState s, Tensor out) {
         try (KernelScales scales = KernelScales.of(s);
                 TensorUse use = TensorUse.of(FourBitArgs.join(scales.tensors(), packed, out))) {
             NativeFourBit.dequantize(FourBitArgs.table(s.quantType()), packed, scales.scales(), out,
                     s.blocksize().value());
         }
-        return out;
     }
 
     private static long packedBytes(long n) {

@@ -42,7 +42,7 @@ final class FourBitProduct {
         Forward f = check(a, packed, state, bias);
         Tensor out = Tensor.empty(a.dtype(), a.device(), FourBitArgs.withLast(a.shape(), f.weight().n()));
         try {
-            run(f, a, packed, bias, out, null);
+            run(f, a, packed, bias, out);
             return out;
         } catch (RuntimeException e) {
             out.close();
@@ -50,19 +50,11 @@ final class FourBitProduct {
         }
     }
 
-    /**
-     * {@code a · Wᵀ (+ bias)} into {@code out}; {@code bias} may be null, and so may {@code workspace} (then the
-     * GEMM path dequantizes into a temporary).
-     */
-    static void forwardInto(Tensor a, Tensor packed, QuantState state, Tensor bias, Tensor out,
-            FourBitWorkspace workspace) {
+    /** {@code a · Wᵀ (+ bias)} into {@code out}; {@code bias} may be null. */
+    static void forwardInto(Tensor a, Tensor packed, QuantState state, Tensor bias, Tensor out) {
         Forward f = check(a, packed, state, bias);
         FourBitArgs.requireOutput(out, FourBitArgs.withLast(a.shape(), f.weight().n()), a.dtype(), a.device());
-        if (workspace != null && !workspace.device().equals(a.device())) {
-            throw new IllegalArgumentException("workspace serves " + workspace.device() + ", but a is on "
-                    + a.device());
-        }
-        run(f, a, packed, bias, out, workspace);
+        run(f, a, packed, bias, out);
     }
 
     /** {@code gradOut · W} into a new tensor [..., K]. */
@@ -103,7 +95,7 @@ final class FourBitProduct {
         return new Forward(s, w, rows);
     }
 
-    private static void run(Forward f, Tensor a, Tensor packed, Tensor bias, Tensor out, FourBitWorkspace workspace) {
+    private static void run(Forward f, Tensor a, Tensor packed, Tensor bias, Tensor out) {
         long m = f.rows();
         if (m == 0) {
             return;
@@ -119,8 +111,7 @@ final class FourBitProduct {
             }
             return;
         }
-        try (Tensor weight = workspace == null ? FourBit.dequantizeAs(packed, s, a.dtype(), w.n(), w.k())
-                : FourBit.dequantizeTo(packed, s, workspace.weight(a.dtype(), w.n(), w.k()));
+        try (Tensor weight = FourBit.dequantizeAs(packed, s, a.dtype(), w.n(), w.k());
                 Tensor a2 = a.reshape(m, w.k());
                 Tensor out2 = out.reshape(m, w.n())) {
             MatrixOperand x = MatrixOperand.of(a2);

@@ -176,25 +176,4 @@ abstract class FourBitBadInputConformance extends BackendConformance {
         assertRefused(IllegalArgumentException.class, () -> FourBit.dequantize(packedOnCpu, w.state()),
                 "packed is on cpu");
     }
-
-    @Test
-    void aWorkspaceMustBeOpenOnTheInputsDevice() {
-        FourBitQuantized w = weight();
-        Tensor a = Tensor.zeros(DType.BF16, device(), 20, K); // more rows than the fused GEMV: the GEMM path
-        Tensor out = Tensor.zeros(DType.BF16, device(), 20, N);
-        FourBitWorkspace none = null;
-        assertRefused(NullPointerException.class, () -> FourBit.matmul4bitInto(a, w.packed(), w.state(), out, none),
-                "workspace");
-        Device other = device().isCuda() ? Device.cpu() : Device.cuda(0);
-        try (FourBitWorkspace elsewhere = new FourBitWorkspace(other)) {
-            assertRefused(IllegalArgumentException.class,
-                    () -> FourBit.matmul4bitInto(a, w.packed(), w.state(), out, elsewhere),
-                    "workspace serves " + other, "a is on " + device());
-        }
-        FourBitWorkspace closed = new FourBitWorkspace(device());
-        closed.close();
-        assertRefused(IllegalStateException.class, () -> FourBit.matmul4bitInto(a, w.packed(), w.state(), out, closed),
-                "workspace", "closed");
-        assertArrayEquals(new float[20 * N], out.toFloatArray(), "out unchanged");
-    }
 }

@@ -345,29 +345,6 @@ abstract class FourBitConformance extends BackendConformance {
         assertCloseToProduct(x, weight, m, n, k, b, out, dtype, termError, "into");
     }
 
-    /** A workspace changes where the GEMM path's weight lives, not the result; it grows for a larger weight. */
-    @Test
-    void matmul4bitIntoAWorkspaceGivesTheSameResult() {
-        try (FourBitWorkspace workspace = new FourBitWorkspace(device())) {
-            for (int[] shape : new int[][] {{17, 24, 128}, {3, 24, 128}, {40, 48, 256}}) { // M, N, K
-                int m = shape[0];
-                int n = shape[1];
-                int k = shape[2];
-                Tensor w = Tensor.fromFloats(gaussian(n * k, n), DType.BF16, device(), n, k);
-                FourBitQuantized q = FourBit.quantize(w, FourBitOptions.nf4().withAbsmax(AbsmaxStorage.NESTED));
-                Tensor a = Tensor.fromFloats(gaussian(m * k, m), DType.BF16, device(), m, k);
-                Tensor bias = Tensor.fromFloats(gaussian(n, 5), DType.BF16, device(), n);
-                float[] want = FourBit.matmul4bit(a, q.packed(), q.state(), bias).toFloatArray();
-                Tensor out = Tensor.zeros(DType.BF16, device(), m, n);
-                FourBit.matmul4bitInto(a, q.packed(), q.state(), bias, out, workspace);
-                assertBitEqual(want, out.toFloatArray(), "M=" + m + " N=" + n + " K=" + k);
-                FourBit.matmul4bitInto(a, q.packed(), q.state(), out, workspace);
-                assertBitEqual(FourBit.matmul4bit(a, q.packed(), q.state()).toFloatArray(), out.toFloatArray(),
-                        "no bias, M=" + m);
-            }
-        }
-    }
-
     @Test
     void matmul4bitTakesLeadingDimensionsAndAnF32InputWithA16BitWeight() {
         int n = 24;

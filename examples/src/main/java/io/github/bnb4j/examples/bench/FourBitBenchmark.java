@@ -14,7 +14,6 @@ import io.github.bnb4j.core.functional.AbsmaxStorage;
 import io.github.bnb4j.core.functional.FourBit;
 import io.github.bnb4j.core.functional.FourBitOptions;
 import io.github.bnb4j.core.functional.FourBitQuantized;
-import io.github.bnb4j.core.functional.FourBitWorkspace;
 import io.github.bnb4j.core.functional.Gemm;
 
 /**
@@ -29,8 +28,7 @@ import io.github.bnb4j.core.functional.Gemm;
  * {@code dense_us} are device times from CUDA events over back-to-back calls; {@code call_us} is the wall time of
  * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches up to
  * {@code FourBitProduct.FUSED_GEMV_MAX_ROWS} take the fused GEMV; larger ones (16, and 4096 for prefill and
- * training shapes) dequantize into a {@code FourBitWorkspace}, allocated once per shape, and run the dense
- * GEMM.</li>
+ * training shapes) dequantize into a temporary and run the dense GEMM.</li>
  * <li>{@code {"kind":"gemv4bit_crossover","N":..,"K":..,"dtype":"bf16","batch":..,"fused_us":..,
  * "dequant_gemm_us":..}}: for batches up to the fused limit, the fused GEMV against dequantize + GEMM into
  * preallocated buffers (the other path without its allocation), the measurement behind
@@ -97,15 +95,14 @@ public final class FourBitBenchmark {
 
     /** One line per (absmax storage, batch) for the weight [n, k]. */
     private void products(long n, long k, DType dtype, int[] batches, DeviceTimer timer, int calls) {
-        try (Tensor dense = RandomTensors.gaussian(n * k, dtype, gpu, 2); Tensor w = dense.reshape(n, k);
-                FourBitWorkspace workspace = new FourBitWorkspace(gpu)) {
+        try (Tensor dense = RandomTensors.gaussian(n * k, dtype, gpu, 2); Tensor w = dense.reshape(n, k)) {
             for (AbsmaxStorage storage : AbsmaxStorage.values()) {
                 try (FourBitQuantized q = FourBit.quantize(w, NF4_64.withAbsmax(storage))) {
                     for (int batch : batches) {
                         try (Tensor x = RandomTensors.gaussian(batch * k, dtype, gpu, 3);
                                 Tensor a = x.reshape(batch, k);
                                 Tensor out = Tensor.empty(dtype, gpu, batch, n)) {
-                            Runnable nf4 = () -> FourBit.matmul4bitInto(a, q.packed(), q.state(), out, workspace);
+                            Runnable nf4 = () -> FourBit.matmul4bitInto(a, q.packed(), q.state(), out);
                             MatrixOperand xa = MatrixOperand.of(a);
                             MatrixOperand wt = MatrixOperand.transposed(w);
                             double nf4Us = timer.medianMs(nf4) * 1e3;
