@@ -1,8 +1,9 @@
 // Device time of the CUDA 4-bit kernels, as JSON lines (docs: DESIGN.md, "Benchmarks"). Usage:
 //   bnb_fourbit_cuda_bench PATH_TO_libbnb_cudaXY.so
 // quantize/dequantize: 8192 x 8192 values, GB/s of bytes read plus written, once per candidate kernel
-// ("variant": "quantize:NAME" or "dequantize:NAME", the other side at its default). gemv: the weight shapes of
-// issue 9, batch 1 and 8, plain and nested absmax; the weight is rotated over enough copies (>= 256 MB)
+// ("variant": "quantize:NAME" or "dequantize:NAME", the other side at its default). gemv (the plugin's kernel;
+// the candidates side by side: bnb_fourbit_gemv_variants_cuda_bench): the weight shapes of issue 9, batch 1, 2,
+// 4, 8 and 16, plain and nested absmax; the weight is rotated over enough copies (>= 256 MB)
 // that every launch reads it from device memory, not from the L2 cache, as in a model's forward pass.
 #include <stdlib.h>
 
@@ -101,7 +102,7 @@ void bench_gemv(int64_t N, int64_t K) {
     REQUIRE_OK(bnb_cuda_memset(d_offset, 0, 4, nullptr));
     REQUIRE_OK(bnb_cuda_memset(d_a, 0x3c, 16 * K * 4, nullptr));
     for (int32_t dtype : {BNB_BF16, BNB_F16})
-        for (int64_t batch : {1, 8})
+        for (int64_t batch : {1, 2, 4, 8, 16})
             for (int nested = 0; nested < 2; ++nested) {
                 const float ms = per_launch_ms([&](int i) {
                     const int c = i % copies;
