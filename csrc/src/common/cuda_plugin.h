@@ -13,7 +13,7 @@
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
 // 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the nn family
 //    (bnb/nn_ops.h).
-// 5: the transformer family (bnb/transformer.h).
+// 5: the transformer family (bnb/transformer.h) and bnb_cuda_int8_fused_matmul (bnb/int8.h).
 #define BNB_CUDA_PLUGIN_ABI 5
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
@@ -112,6 +112,11 @@
       (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
        const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
       (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))                                  \
+    X(bnb_cuda_int8_fused_matmul,                                                                              \
+      (int32_t dtype, const void* A, const int8_t* CB, const float* SCB, const void* bias, int64_t M,          \
+       int64_t N, int64_t K, float threshold, int8_t* codes, float* row_stats, int32_t* outlier_state,         \
+       void* out, void* stream),                                                                               \
+      (dtype, A, CB, SCB, bias, M, N, K, threshold, codes, row_stats, outlier_state, out, stream))             \
     /* bnb/nn_ops.h */                                                                                         \
     X(bnb_cuda_nn_activation,                                                                                  \
       (int32_t dtype, int32_t activation, const void* x, void* y, int64_t n, void* stream),                    \
