@@ -219,6 +219,22 @@ abstract class LlamaConformance extends BackendConformance {
         }
     }
 
+    /**
+     * The weight memory: two bytes per parameter in bf16; NF4 projections at half a byte per weight plus their scales
+     * (one byte per 64 weights and the nested f32 scales), with the embedding, lm_head and norms still in bf16.
+     */
+    @Test
+    void weightBytesCountWhatTheLayersHold() throws IOException {
+        LlamaConfig c = load(Variant.BF16).config();
+        long projections = c.layers() * ((long) c.hidden() * (2L * c.queryWidth() + 2L * c.kvWidth())
+                + 3L * c.hidden() * c.intermediate());
+        long dense = 2L * c.vocabSize() * c.hidden() + (2L * c.layers() + 1) * c.hidden();
+        assertEquals(2 * (projections + dense), load(Variant.BF16).weightBytes());
+        long nf4 = load(Variant.NF4_DQ).weightBytes() - 2 * dense;
+        assertTrue(nf4 >= projections / 2 + projections / 64 && nf4 < projections / 2 + projections / 64 + 40_000,
+                "NF4 projections hold " + nf4 + " bytes for " + projections + " weights");
+    }
+
     /** Sampling is reproducible from its seed; a top-p that keeps one token is greedy decoding. */
     @Test
     void samplingIsSeededAndATinyTopPIsGreedy() throws IOException {
