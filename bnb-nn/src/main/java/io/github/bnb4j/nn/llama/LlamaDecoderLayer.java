@@ -62,8 +62,14 @@ public final class LlamaDecoderLayer extends InferenceModule {
     /** The layer with {@code rope}, over {@code cache} when it is not null. */
     Tensor run(Tensor x, RotaryEmbedding rope, KvCache cache) {
         Tensor h;
-        try (Tensor normed = inputNorm.forward(x); Tensor attended = selfAttn.run(normed, rope, cache)) {
-            h = Elementwise.add(x, attended);
+        try (Tensor normed = inputNorm.forward(x)) {
+            h = selfAttn.run(normed, rope, cache);
+        }
+        try {
+            Elementwise.addInPlace(h, x, 1f); // the attention's output becomes the residual stream: one buffer less
+        } catch (RuntimeException e) {
+            h.close();
+            throw e;
         }
         try (Tensor normed = postNorm.forward(h); Tensor mlpOut = mlp.forward(normed)) {
             Elementwise.addInPlace(h, mlpOut, 1f);
