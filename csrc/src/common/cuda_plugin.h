@@ -13,7 +13,8 @@
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
 // 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the families nn
 //    (bnb/nn_ops.h) and transformer (bnb/transformer.h).
-#define BNB_CUDA_PLUGIN_ABI 4
+// 5: bnb_cuda_nn_cast (bnb/nn_ops.h).
+#define BNB_CUDA_PLUGIN_ABI 5
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -173,7 +174,10 @@
        const float* count, const float* grad_loss, int64_t rows, int64_t classes, int64_t ignore_index,        \
        void* grad_logits, void* stream),                                                                       \
       (dtype, logits, label_dtype, labels, lse, count, grad_loss, rows, classes, ignore_index, grad_logits,    \
-       stream))
+       stream))                                                                                                \
+    X(bnb_cuda_nn_cast,                                                                                        \
+      (int32_t src_dtype, const void* x, int32_t dst_dtype, void* out, int64_t n, void* stream),               \
+      (src_dtype, x, dst_dtype, out, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {
