@@ -222,6 +222,11 @@ public final class LoraLinear extends Module {
         return scaling;
     }
 
+    /** The mask the next training forward draws (its offset advances by each forward's input). */
+    public DropoutMask nextDropoutMask() {
+        return nextMask;
+    }
+
     /** The dropout probability of the adapter's input. */
     public float dropout() {
         return dropout;
