@@ -8,8 +8,8 @@ import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 
 /**
- * PyTorch's (and upstream's embeddings') initialisations, drawn on the host from a seeded generator and copied to the device once, at
- * construction.
+ * PyTorch's (and upstream's embeddings') initialisations, drawn on the host from a seeded generator and copied to
+ * the device once, at construction.
  */
 final class Init {
     private Init() {

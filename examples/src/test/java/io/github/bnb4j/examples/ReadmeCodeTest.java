@@ -65,7 +65,8 @@ class ReadmeCodeTest {
                 });
             }
         }
-        assertEquals(List.of("four-bit", "report", "quantize", "quick-start", "builder", "by-name", "training"), checked);
+        assertEquals(List.of("four-bit", "report", "quantize", "quick-start", "builder", "by-name", "training"),
+                checked);
     }
 
     /** Marked regions by name, each dedented by the indentation of its first line; regions of one name joined. */
@@ -155,7 +156,7 @@ class ReadmeCodeTest {
                 }
                 data.next();
             }
-            assertTrue(last < 0.6 * first, "mean loss of the first and last 10 steps: " + first + " -> " + last);
+            assertTrue(last < 0.75 * first, "mean loss of the first and last 10 steps: " + first + " -> " + last);
             for (Parameter p : model.parameters()) {
                 assertEquals(Device.cpu(), p.grad().device(), "gradients stay where the model is");
             }

@@ -10,11 +10,11 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * The nn family of the C API ({@code bnb/nn_ops.h}): activations, SwiGLU, elementwise ops, casts, column sums, LayerNorm,
- * embedding, dropout and cross-entropy. The float dtype of a call is the dtype of its first float tensor; counts
- * are element counts. The functional ops of {@code io.github.bnb4j.core.functional.nn} have checked dtypes, shapes
- * and devices and hold a use of every tensor; CUDA calls run on the calling thread's current stream of the
- * tensors' device. Internal: see the package documentation.
+ * The nn family of the C API ({@code bnb/nn_ops.h}): activations, SwiGLU, elementwise ops, casts, column sums,
+ * LayerNorm, embedding, dropout and cross-entropy. The float dtype of a call is the dtype of its first float tensor (a
+ * cast names both); counts are element counts. The functional ops of {@code io.github.bnb4j.core.functional.nn} have
+ * checked dtypes, shapes and devices and hold a use of every tensor; CUDA calls run on the calling thread's current
+ * stream of the tensors' device. Internal: see the package documentation.
  */
 public final class NativeNnOps {
     private NativeNnOps() {

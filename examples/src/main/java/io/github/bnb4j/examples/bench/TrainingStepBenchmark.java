@@ -50,8 +50,8 @@ public final class TrainingStepBenchmark {
             }));
         }
         try (Sequential model = TrainingSnippet.model(IN, HIDDEN, CLASSES, gpu, 3);
-                CrossEntropyLoss lossFn = new CrossEntropyLoss();
-                Optimizer opt = new Adam8bit(model.parameters())) {
+                CrossEntropyLoss lossFn = TrainingSnippet.lossFunction();
+                Optimizer opt = TrainingSnippet.optimizer(model)) {
             print("bnb_nn", stepMs(gpu, () -> {
                 try (Tensor x = data.inputs(gpu); Tensor labels = data.labels(gpu);
                         Tensor loss = TrainingSnippet.step(model, lossFn, opt, x, labels)) {

@@ -18,12 +18,28 @@ public final class TrainingSnippet {
     /** The README's model: {@code in → hidden (tanh) → classes}, F32, on {@code device}. */
     public static Sequential model(int in, int hidden, int classes, Device device, long seed) {
         // README training
-        Sequential model = new Sequential(                     // torch.nn.Sequential, upstream's names
+        Sequential model = new Sequential(                       // torch.nn.Sequential, upstream's names
                 Linear.builder(in, hidden).device(device).seed(seed).build(),
                 new Tanh(),
                 Linear.builder(hidden, classes).device(device).seed(seed + 1).build());
         // README end
         return model;
+    }
+
+    /** The README's optimizer over the model's trainable parameters. */
+    public static Optimizer optimizer(Sequential model) {
+        // README training
+        Optimizer opt = new Adam8bit(model.parameters());        // was: new Adam(model.parameters())
+        // README end
+        return opt;
+    }
+
+    /** The README's loss. */
+    public static CrossEntropyLoss lossFunction() {
+        // README training
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();        // mean over the batch, ignore_index -100
+        // README end
+        return lossFn;
     }
 
     /**
@@ -42,7 +58,7 @@ public final class TrainingSnippet {
                 // backward added every Parameter's gradient on the device
             }
         }
-        opt.step();                                              // new Adam8bit(model.parameters())
+        opt.step();                                              // updates the parameters on the device
         // README end
         return loss;
     }

@@ -13,12 +13,12 @@ import io.github.bnb4j.core.TensorUse;
 import io.github.bnb4j.core.internal.NativeNnOps;
 
 /**
- * Elementwise add, multiply, scale and dtype cast, and the column sum of a matrix (a bias gradient). Tensors are F32, F16 or
- * BF16, all of one dtype and device; arithmetic is f32 with one rounding per output element. The second operand
- * {@code b} of add and mul either has a's shape or broadcasts over a's leading dimensions: its shape is a
- * trailing part of a's (a bias [N] against an [M, N] matrix). Ops run on the inputs' device (CUDA: the current
- * stream, no host sync); only the {@code ...InPlace} / {@code ...Into} ops write to a tensor they were given.
- * Every argument is checked before a kernel runs; an op that throws has written nothing.
+ * Elementwise add, multiply, scale and dtype cast, and the column sum of a matrix (a bias gradient). Tensors are F32,
+ * F16 or BF16, all of one dtype and device (a cast's output has its own); arithmetic is f32 with one rounding per
+ * output element. The second operand {@code b} of add and mul either has a's shape or broadcasts over a's leading
+ * dimensions: its shape is a trailing part of a's (a bias [N] against an [M, N] matrix). Ops run on the inputs' device
+ * (CUDA: the current stream, no host sync); only the {@code ...InPlace} / {@code ...Into} ops write to a tensor they
+ * were given. Every argument is checked before a kernel runs; an op that throws has written nothing.
  */
 public final class Elementwise {
     private Elementwise() {
