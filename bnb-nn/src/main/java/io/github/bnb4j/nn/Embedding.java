@@ -30,7 +30,7 @@ public final class Embedding extends Module {
      * @throws IllegalArgumentException if a size is below 1
      */
     public Embedding(long numEmbeddings, long embeddingDim) {
-        this(new EmbeddingBuilder<>(numEmbeddings, embeddingDim, o -> null).options());
+        this(builder(numEmbeddings, embeddingDim).options());
     }
 
     private Embedding(EmbeddingOptions o) {
