@@ -2,6 +2,8 @@
 // nested) bit-identical, gemv within f32 summation-order rounding. Usage:
 //   bnb_fourbit_cuda_tests PATH_TO_libbnb_cudaXY.so
 // Without a GPU it reports that it skipped and succeeds.
+#include <stdlib.h>
+
 #include "fourbit_reference.h"
 #include "test_util.h"
 
@@ -110,15 +112,26 @@ void compare_quantization(int32_t dtype, int32_t qt, int64_t n, int64_t bs, int 
           offset, (long long)at);
 }
 
+// Every candidate kernel of cuda/quant/fourbit.cu (kernel_variant.h; the v-th quantize one with the v-th
+// dequantize one, round robin) must give the CPU's results.
 void test_quantization() {
-    for (int32_t dtype : {BNB_F32, BNB_F16, BNB_BF16})
-        for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
-            for (int64_t n : {1, 3, 63, 64, 4097, 65537, 1000003})
-                for (int64_t bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
-                    for (int offset : {0, 1}) compare_quantization(dtype, qt, n, bs, offset);
+    const char* const quantize[] = {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"};
+    const char* const dequantize[] = {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"};
+    for (int v = 0; v < 5; ++v) {
+        setenv("BNB_FOURBIT_QUANTIZE_VARIANT", quantize[v], 1);
+        setenv("BNB_FOURBIT_DEQUANTIZE_VARIANT", dequantize[v % 4], 1);
+        for (int32_t dtype : {BNB_F32, BNB_F16, BNB_BF16})
+            for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
+                for (int64_t n : {1, 3, 63, 64, 4097, 65537, 1000003})
+                    for (int64_t bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
+                        for (int offset : {0, 1}) compare_quantization(dtype, qt, n, bs, offset);
+    }
+    unsetenv("BNB_FOURBIT_QUANTIZE_VARIANT");
+    unsetenv("BNB_FOURBIT_DEQUANTIZE_VARIANT");
 }
 
-// gemv on both backends: the fast kernel (k % 32 == 0, aligned) and the general one.
+// gemv on both backends: on the GPU the tensor-core kernel (16-bit inputs, sm_80+, k % 64 == 0, blocksize
+// >= 64, aligned), the CUDA-core fast kernel (k % 32 == 0, aligned) and the general one.
 void compare_gemv(int32_t dtype, int32_t qt, int64_t m, int64_t n, int64_t k, int64_t bs, bool nested, bool bias,
                   int offset) {
     const size_t size = test::dtype_size(dtype);
@@ -164,8 +177,10 @@ void compare_gemv(int32_t dtype, int32_t qt, int64_t m, int64_t n, int64_t k, in
                                     d_absmax.at<float>(), device_bias, d_out.ptr, m, n, k, bs, nullptr));
     const std::vector<uint8_t> gpu_out = download<uint8_t>(d_out, m * n * size);
     // Both sum k products in f32 in different orders, then round to dtype once: allow f32 rounding of the
-    // k terms' magnitudes and one unit of dtype (either side may round the other way).
+    // k terms' magnitudes and one unit of dtype (either side may round the other way). The tensor-core
+    // kernel (16-bit inputs) rounds the table values to dtype: up to u = unit / 2 of each term's magnitude.
     const double unit = dtype == BNB_F32 ? 1.0 / (1 << 23) : dtype == BNB_F16 ? 1.0 / 1024 : 1.0 / 128;
+    const double table_rounding = dtype == BNB_F32 ? 0.0 : unit / 2;
     for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
             double magnitude = 0.0;
@@ -178,7 +193,8 @@ void compare_gemv(int32_t dtype, int32_t qt, int64_t m, int64_t n, int64_t k, in
             }
             const double c = test::load_value(dtype, cpu_out, i * n + j);
             const double g = test::load_value(dtype, gpu_out, i * n + j);
-            const double tolerance = (k + 2) * 1.2e-7 * magnitude + unit * fabs(c) + (dtype == BNB_F16 ? 6e-8 : 1e-38);
+            const double tolerance = ((k + 2) * 1.2e-7 + table_rounding) * magnitude + unit * fabs(c) +
+                                     (dtype == BNB_F16 ? 6e-8 : 1e-38);
             CHECK_OR_RETURN(fabs(c - g) <= tolerance,
                             "gemv %s %s m=%lld n=%lld k=%lld bs=%lld nested=%d bias=%d off=%d out[%lld,%lld]: "
                             "cpu %.8g gpu %.8g",
@@ -199,6 +215,17 @@ void test_gemv() {
             for (const Shape& s : shapes)
                 for (int variant = 0; variant < 4; ++variant)
                     compare_gemv(dtype, qt, s.m, s.n, s.k, s.bs, variant & 1, variant & 2, 0);
+    // Tensor-core kernel: every batch size 1..16 (one and two 8-row tiles), partial 16-row tiles, partial
+    // warp steps (65 chunks of 64 codes), a single chunk, several steps per warp, an 8-byte aligned weight.
+    const Shape mma_shapes[] = {{1, 300, 4160, 64},  {2, 17, 64, 64},      {3, 48, 1024, 128}, {6, 40, 640, 256},
+                                {9, 33, 2048, 64},   {12, 400, 8192, 64}, {13, 5, 192, 4096}, {15, 70, 28672, 64},
+                                {10, 16, 4096, 512}, {11, 31, 3072, 1024}, {14, 64, 4160, 64}};
+    for (int32_t dtype : {BNB_F16, BNB_BF16})
+        for (int32_t qt : {BNB_QUANT_NF4, BNB_QUANT_FP4})
+            for (const Shape& s : mma_shapes)
+                for (int variant = 0; variant < 4; ++variant)
+                    compare_gemv(dtype, qt, s.m, s.n, s.k, s.bs, variant & 1, variant & 2, 0);
+    for (int64_t m = 1; m <= 16; ++m) compare_gemv(BNB_BF16, BNB_QUANT_NF4, m, 24, 512, 64, m % 2, m % 3 == 0, 8);
     // Unaligned activations or weight take the general kernel.
     compare_gemv(BNB_BF16, BNB_QUANT_NF4, 2, 31, 256, 64, false, true, 1);
     compare_gemv(BNB_F16, BNB_QUANT_FP4, 1, 31, 256, 64, true, false, 3);

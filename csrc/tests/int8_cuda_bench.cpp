@@ -129,6 +129,38 @@ int main(int argc, char** argv) {
                            static_cast<double>(M) * N * (4 + size), ms);
             }
     }
+    // The fused product of few rows (decode), per call of 20 back to back: f16 activations [32, 4096] with 8
+    // outlier columns (row 0), d_codes as the weight [N, 4096], d_col as SCB, the zero d_bias.
+    {
+        const int64_t K = 4096;
+        test::Matrix x = test::activations(BNB_F16, 32, K, 5, false, false);
+        for (int j = 0; j < 8; ++j) x.set((j * 509 + 7) % K, 10.0f + j);
+        upload(d_a, x.data(), 32 * K * 2);
+        void* d_state = device((2 + 2 * K) * 4);
+        void* d_x = device(32 * K);
+        REQUIRE_OK(bnb_cuda_memset(d_state, 0, (2 + 2 * K) * 4, nullptr));
+        for (int64_t N : {4096, 14336})
+            for (int64_t M : {1, 2, 4, 8, 16, 32})
+                for (float th : {0.0f, 6.0f}) {
+                    const int reps = 20;
+                    float ms = median_ms([&] {
+                        for (int i = 0; i < reps; ++i)
+                            REQUIRE_OK(bnb_cuda_int8_fused_matmul(BNB_F16, d_a, (int8_t*)d_codes, (float*)d_col,
+                                                                  d_bias, M, N, K, th, (int8_t*)d_x, (float*)d_row,
+                                                                  (int32_t*)d_state, d_out, nullptr));
+                    }) / reps;
+                    int32_t found = 0;
+                    REQUIRE_OK(bnb_cuda_memcpy(&found, (int32_t*)d_state + 1, 4, BNB_COPY_DEVICE_TO_HOST, nullptr));
+                    const double bytes = static_cast<double>(N) * K + M * K * 2.0 + M * N * 2.0;
+                    printf("{\"kind\":\"int8_kernel\",\"op\":\"fused_matmul\",\"dtype\":\"f16\",\"M\":%lld,"
+                           "\"K\":%lld,\"N\":%lld,\"threshold\":%g,\"outlier_cols\":%d,\"ms\":%.5f,"
+                           "\"GBps\":%.0f}\n",
+                           (long long)M, (long long)K, (long long)N, th, th > 0 ? found : 0, ms, bytes / ms / 1e6);
+                    fflush(stdout);
+                }
+        REQUIRE_OK(bnb_cuda_free(0, d_state));
+        REQUIRE_OK(bnb_cuda_free(0, d_x));
+    }
     for (void* p : {d_a, d_codes, d_c, d_out, d_row, d_col, d_bias, d_cols, d_n}) REQUIRE_OK(bnb_cuda_free(0, p));
     return 0;
 }

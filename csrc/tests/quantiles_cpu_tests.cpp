@@ -1,4 +1,6 @@
 // Tests of bnb_cpu_estimate_quantiles against the reference of quantile_reference.h, and of its argument checks.
+#include "common/quantile_plan.h"
+#include "common/quantile_select.h"
 #include "quantile_reference.h"
 
 namespace {
@@ -53,6 +55,55 @@ void test_closed_form() {
     CHECK(median == 2048.0f, "median: %g", median);
 }
 
+// The CUDA kernel's pick from a chunk sorted by the high key bits only (common/quantile_select.h) against the
+// full sort: every position of 4096-key chunks of normal data, of bf16 values held in f32 (runs of equal keys),
+// of data in narrow ranges (runs of about 8 keys from bit 12, of 64 or more, refused, from bit 16 or in a narrower
+// range) and of a constant (refused: the kernel then sorts all bits).
+enum class Refusals { kNone, kSome };
+
+template <int kFrom>
+void check_select_in_run(const std::vector<float>& values, const char* what, Refusals expected) {
+    std::vector<uint32_t> keys(values.size());
+    for (size_t i = 0; i < values.size(); ++i) keys[i] = bnb::QuantileKey<BNB_F32>::key(bnb::float_bits(values[i]));
+    std::vector<uint32_t> full = keys, high = keys;
+    std::sort(full.begin(), full.end());
+    std::stable_sort(high.begin(), high.end(), [](uint32_t x, uint32_t y) { return (x >> kFrom) < (y >> kFrom); });
+    const int valid = static_cast<int>(keys.size());
+    int refused = 0;
+    for (int p = 0; p < valid; ++p) {
+        uint32_t got = 0;
+        if (!bnb::select_in_run<kFrom>(high.data(), valid, p, &got)) {
+            ++refused;
+            continue;
+        }
+        CHECK_OR_RETURN(got == full[p], "%s from bit %d: rank %d gives key %08x, the full sort %08x", what, kFrom, p,
+                        got, full[p]);
+    }
+    if (expected == Refusals::kNone)
+        CHECK(refused == 0, "%s from bit %d: %d picks refused", what, kFrom, refused);
+    else
+        CHECK(refused > 0, "%s from bit %d: no pick refused", what, kFrom);
+}
+
+void test_select_in_run() {
+    test::Random rng(11);
+    std::vector<float> normal(4096), narrow(4096), long_runs(4096), bf16(4096), constant(4096, 3.0f);
+    for (int i = 0; i < 4096; ++i) {
+        normal[i] = rng.normal();
+        narrow[i] = 1.0f + rng.uniform(0.0f, 0x1p-2f);
+        long_runs[i] = 1.0f + rng.uniform(0.0f, 0x1p-10f);
+        bf16[i] = bnb::bits_float(bnb::float_bits(rng.normal()) & 0xffff0000u);
+    }
+    for (auto* check : {check_select_in_run<12>, check_select_in_run<16>}) {
+        check(normal, "normal", Refusals::kNone);
+        check(bf16, "bf16 values", Refusals::kNone);
+        check(constant, "constant", Refusals::kSome);
+        check(long_runs, "long runs", Refusals::kSome);
+    }
+    check_select_in_run<12>(narrow, "narrow", Refusals::kNone);
+    check_select_in_run<16>(narrow, "narrow", Refusals::kSome);
+}
+
 void test_bad_arguments() {
     std::vector<float> a(4096, 1.0f), out(256);
     CHECK_FAILS(bnb_cpu_estimate_quantiles(BNB_F32, a.data(), out.data(), 1.0f / 512, 256, 255),
@@ -78,6 +129,7 @@ int main() {
     test_sizes_and_dtypes();
     test_offsets_and_counts();
     test_closed_form();
+    test_select_in_run();
     test_bad_arguments();
     return test::finish_program("bnb_quantiles_cpu_tests");
 }

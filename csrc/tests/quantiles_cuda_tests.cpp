@@ -2,6 +2,9 @@
 // reference of quantile_reference.h, and its argument checks. Usage:
 //   bnb_quantiles_cuda_tests PATH_TO_libbnb_cudaXY.so
 // Without a GPU it reports that it skipped and succeeds.
+#include <stdlib.h>
+#include <string.h>
+
 #include "quantile_reference.h"
 
 namespace {
@@ -18,10 +21,10 @@ struct DeviceBuffer {
 
 const char* dtype_label(int32_t dtype) { return dtype == BNB_F32 ? "f32" : dtype == BNB_F16 ? "f16" : "bf16"; }
 
-// GPU and CPU on the same input; element_offset > 0 puts the device input off its 16-byte alignment.
-void compare(int32_t dtype, int64_t n, float offset, int num_quantiles, bool specials, int element_offset) {
+// GPU and CPU on the input a of n values; element_offset > 0 puts the device input off its 16-byte alignment.
+void compare_input(int32_t dtype, const std::vector<uint8_t>& a, int64_t n, float offset, int num_quantiles,
+                   int element_offset) {
     const size_t size = test::element_size(dtype);
-    const std::vector<uint8_t> a = test::quantile_input(dtype, n, static_cast<uint64_t>(n) * 13 + dtype, specials);
     std::vector<float> cpu(num_quantiles), gpu(num_quantiles + 1);
     CHECK_OK(bnb_cpu_estimate_quantiles(dtype, a.data(), cpu.data(), offset, num_quantiles, n));
     DeviceBuffer d_a((n + element_offset) * size), d_out((num_quantiles + 1) * 4);
@@ -40,6 +43,32 @@ void compare(int32_t dtype, int64_t n, float offset, int num_quantiles, bool spe
         CHECK_OR_RETURN(test::same_float(gpu[j], expected[j]), "%s n=%lld: out[%d] gpu %.9g reference %.9g",
                         dtype_label(dtype), static_cast<long long>(n), j, gpu[j], expected[j]);
     }
+}
+
+void compare(int32_t dtype, int64_t n, float offset, int num_quantiles, bool specials, int element_offset) {
+    compare_input(dtype, test::quantile_input(dtype, n, static_cast<uint64_t>(n) * 13 + dtype, specials), n, offset,
+                  num_quantiles, element_offset);
+}
+
+// f32 inputs whose sorted chunks hold long runs of keys with equal high bits, for the pick kernels that select
+// inside such runs: values in [1, 1 + width) (width 2^-3: runs of about 16 distinct keys; 2^-10: runs of
+// thousands, which make the kernel sort all bits), bf16 values held in f32 (runs of equal keys) and a constant.
+void test_narrow_f32_inputs() {
+    const int64_t n = 37 * 4096 + 11;
+    test::Random rng(9);
+    auto input = [&](auto value) {
+        std::vector<uint8_t> a(n * 4);
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = value();
+            memcpy(a.data() + i * 4, &v, 4);
+        }
+        return a;
+    };
+    for (float width : {0x1p-3f, 0x1p-10f})
+        compare_input(BNB_F32, input([&] { return 1.0f + rng.uniform(0.0f, width); }), n, 1.0f / 512, 256, 0);
+    compare_input(BNB_F32, input([&] { return bnb::bits_float(bnb::float_bits(rng.normal()) & 0xffff0000u); }), n,
+                  1.0f / 512, 256, 0);
+    compare_input(BNB_F32, input([] { return 3.0f; }), n, 1.0f / 512, 256, 1);
 }
 
 void test_against_cpu() {
@@ -71,7 +100,13 @@ void test_bad_arguments() {
 
 int main(int argc, char** argv) {
     if (int status = test::start_cuda_program("bnb_quantiles_cuda_tests", argc, argv); status >= 0) return status;
-    test_against_cpu();
+    // Every candidate pick kernel of cuda/quant/quantiles.cu (kernel_variant.h) gives the CPU's results.
+    for (const char* variant : {"full", "high20", "high16"}) {
+        setenv("BNB_QUANTILES_VARIANT", variant, 1);
+        test_against_cpu();
+        test_narrow_f32_inputs();
+    }
+    unsetenv("BNB_QUANTILES_VARIANT");
     test_bad_arguments();
     return test::finish_program("bnb_quantiles_cuda_tests");
 }

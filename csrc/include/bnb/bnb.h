@@ -28,6 +28,7 @@
  *   bnb/quantiles.h  quantile estimation
  *   bnb/int8.h     LLM.int8(): row-wise int8 quantization, outliers, int32 product dequantization
  *   bnb/nn_ops.h   the ops of the nn layers: activations, elementwise, LayerNorm, embedding, dropout, loss
+ *   bnb/transformer.h  RMSNorm, rotary embedding, causal grouped-query attention, softmax, argmax
  * A new family (4-bit, int8, nn) plugs in like bnb/quant.h:
  *   1. csrc/include/bnb/<family>.h with its own include guard, #include "bnb/types.h" and extern "C";
  *   2. an #include line at the end of the list below;
@@ -48,6 +49,7 @@
 #include "bnb/quantiles.h"
 #include "bnb/int8.h"
 #include "bnb/nn_ops.h"
+#include "bnb/transformer.h"
 
 
 #endif /* BNB_BNB_H */

@@ -104,6 +104,34 @@ BNB_API bnb_status bnb_cuda_int8_dequant_columns(int32_t dtype, const int8_t* co
                                                  int64_t rows, int64_t cols, const int64_t* columns,
                                                  int64_t n_columns, void* out, void* stream);
 
+/* ---- fused LLM.int8() product for few rows (decode; CUDA only) -----------------------------------
+ * out = the LLM.int8() forward of A [M, K] against the row-wise quantized weight CB [N, K] / SCB [N], in one
+ * call with no host synchronization, M <= BNB_INT8_FUSED_MAX_ROWS:
+ *   codes, row_stats = bnb_*_int8_vectorwise_quant(A, threshold)   (the same bits; outlier columns zeroed)
+ *   y[m, n]   = the dtype rounding of bnb_*_int8_mm_dequant's value for sum_k codes[m, k] * CB[n, k] (exact
+ *               int32 sums), row_stats[m], SCB[n] and bias[n]
+ *   out[m, n] = y[m, n] when no column is an outlier; otherwise the dtype rounding of
+ *               f32(y[m, n]) + s, s = the f32 sum over the outlier columns c (ascending, fmaf) of
+ *               f32(A[m, c]) * f32(bnb_*_int8_dequant_columns(CB, SCB)[n, c]).
+ * That is the unfused sequence (quantize, int8 GEMM, mm_dequant, then the 16-bit GEMM of the gathered outlier
+ * columns added with beta = 1) with the outlier sum in a fixed order.
+ * codes [M, K] and row_stats [M] are scratch outputs (they hold the quantized A afterwards).
+ * outlier_state (threshold > 0 only; may be NULL otherwise): i32 [2 + 2K] scratch that must be all zero before
+ * its first use; every call leaves entries 0 and 2 .. 2+K zero again, and entry 1 the outlier count, entries
+ * 2+K .. 2+K+count the outlier columns, ascending. Requires 0 <= M <= 32, K <= INT32_MAX. */
+#define BNB_INT8_FUSED_MAX_ROWS 32
+BNB_API bnb_status bnb_cuda_int8_fused_matmul(int32_t dtype,
+                                              const void* A,           /* [M, K] dtype */
+                                              const int8_t* CB,        /* [N, K] i8 */
+                                              const float* SCB,        /* [N] f32 */
+                                              const void* bias,        /* [N] dtype, or NULL */
+                                              int64_t M, int64_t N, int64_t K, float threshold,
+                                              int8_t* codes,           /* [M, K] i8, scratch */
+                                              float* row_stats,        /* [M] f32, scratch */
+                                              int32_t* outlier_state,  /* [2 + 2K] i32, scratch, or NULL */
+                                              void* out,               /* [M, N] dtype, out */
+                                              void* stream);
+
 #ifdef __cplusplus
 }
 #endif

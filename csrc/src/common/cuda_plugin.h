@@ -11,10 +11,11 @@
 
 // 2: blockwise (de)quantization takes the code book and absmax lengths; the optimizer step takes structs.
 // 3: bnb_cuda_estimate_quantiles (bnb/quantiles.h).
-// 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the families nn
-//    (bnb/nn_ops.h) and transformer (bnb/transformer.h).
-// 5: bnb_cuda_nn_cast (bnb/nn_ops.h).
-#define BNB_CUDA_PLUGIN_ABI 5
+// 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the nn family
+//    (bnb/nn_ops.h).
+// 5: the transformer family (bnb/transformer.h) and bnb_cuda_int8_fused_matmul (bnb/int8.h).
+// 6: bnb_cuda_nn_cast (bnb/nn_ops.h).
+#define BNB_CUDA_PLUGIN_ABI 6
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -112,6 +113,11 @@
       (int32_t dtype, const int8_t* codes, const float* row_stats, int64_t rows, int64_t cols,                 \
        const int64_t* columns, int64_t n_columns, void* out, void* stream),                                    \
       (dtype, codes, row_stats, rows, cols, columns, n_columns, out, stream))                                  \
+    X(bnb_cuda_int8_fused_matmul,                                                                              \
+      (int32_t dtype, const void* A, const int8_t* CB, const float* SCB, const void* bias, int64_t M,          \
+       int64_t N, int64_t K, float threshold, int8_t* codes, float* row_stats, int32_t* outlier_state,         \
+       void* out, void* stream),                                                                               \
+      (dtype, A, CB, SCB, bias, M, N, K, threshold, codes, row_stats, outlier_state, out, stream))             \
     /* bnb/nn_ops.h */                                                                                         \
     X(bnb_cuda_nn_activation,                                                                                  \
       (int32_t dtype, int32_t activation, const void* x, void* y, int64_t n, void* stream),                    \
@@ -175,6 +181,31 @@
        void* grad_logits, void* stream),                                                                       \
       (dtype, logits, label_dtype, labels, lse, count, grad_loss, rows, classes, ignore_index, grad_logits,    \
        stream))                                                                                                \
+    /* bnb/transformer.h */                                                                                    \
+    X(bnb_cuda_rms_norm,                                                                                       \
+      (int32_t dtype, const void* x, const void* weight, void* out, float* rstd, int64_t rows, int64_t n,      \
+       float eps, void* stream),                                                                               \
+      (dtype, x, weight, out, rstd, rows, n, eps, stream))                                                     \
+    X(bnb_cuda_rms_norm_backward,                                                                              \
+      (int32_t dtype, const void* grad_out, const void* x, const void* weight, void* grad_x,                   \
+       void* grad_weight, float* rstd, int64_t rows, int64_t n, float eps, int32_t accumulate, void* stream),  \
+      (dtype, grad_out, x, weight, grad_x, grad_weight, rstd, rows, n, eps, accumulate, stream))               \
+    X(bnb_cuda_rope,                                                                                           \
+      (int32_t dtype, const void* x, void* out, const float* inv_freq, int64_t batch, int64_t T,               \
+       int64_t heads, int64_t d, int64_t start, void* stream),                                                 \
+      (dtype, x, out, inv_freq, batch, T, heads, d, start, stream))                                            \
+    X(bnb_cuda_attention,                                                                                      \
+      (int32_t dtype, const void* q, const void* k, const void* v, void* out, int64_t batch, int64_t T,        \
+       int64_t q_heads, int64_t kv_heads, int64_t d, int64_t kv_len, int64_t kv_stride, float scale,           \
+       float* workspace, int64_t workspace_len, void* stream),                                                 \
+      (dtype, q, k, v, out, batch, T, q_heads, kv_heads, d, kv_len, kv_stride, scale, workspace,               \
+       workspace_len, stream))                                                                                 \
+    X(bnb_cuda_softmax,                                                                                        \
+      (int32_t dtype, const void* x, int32_t out_dtype, void* out, int64_t rows, int64_t n, void* stream),     \
+      (dtype, x, out_dtype, out, rows, n, stream))                                                             \
+    X(bnb_cuda_argmax, (int32_t dtype, const void* x, int64_t* out, int64_t rows, int64_t n, void* stream),    \
+      (dtype, x, out, rows, n, stream))                                                                        \
+    /* bnb/nn_ops.h, continued */                                                                              \
     X(bnb_cuda_nn_cast,                                                                                        \
       (int32_t src_dtype, const void* x, int32_t dst_dtype, void* out, int64_t n, void* stream),               \
       (src_dtype, x, dst_dtype, out, n, stream))

@@ -7,42 +7,98 @@
 // template argument: only its decision tree is compiled into the loop.
 #include <float.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <type_traits>
 
 #include "common/fourbit_args.h"
+#include "common/fourbit_step_table.h"
 #include "cuda/entry_points.h"
 #include "cuda/quant/fourbit.cuh"
+#include "cuda/quant/kernel_variant.h"
 #include "cuda/quant/launch.cuh"
 #include "cuda/quant/vectors.cuh"
 
 namespace bnb {
 namespace {
 
+// Candidate kernels, kept side by side until a GPU run of bnb_fourbit_cuda_bench decides (kernel_variant.h).
+// Quantize: the NF4 search (the tree of quantize_nf4; its step table clamped to 196 entries, passed by value;
+// or its full table of 2048 entries, which needs no clamping, built by each CUDA block) and whether a thread
+// loads its next tile before it searches this one (FP4 always searches with its tree).
+constexpr const char* kQuantizeVariantEnv = "BNB_FOURBIT_QUANTIZE_VARIANT";
+enum class Nf4Search { kTree, kStepTable, kFullTable };
+// Dequantize: rows per thread and tile, and whether the output is stored evict-first or cached.
+constexpr const char* kDequantizeVariantEnv = "BNB_FOURBIT_DEQUANTIZE_VARIANT";
+
 // Quantization: four 16-byte vectors per thread, loaded before any is used, for every dtype (16-bit
-// inputs used to have half as many bytes in flight as f32). A tile holds at least the largest block.
-constexpr int kQuantizeVectors = 4;
-template <int32_t D>
-constexpr int kQuantizeTile = kThreads * kVectorWidth<D> * kQuantizeVectors;
-// Dequantization reads half a byte per value and writes 2 or 4: more rows per thread keep more loads in
-// flight.
-constexpr int kDequantizeRows = 8;
+// inputs used to have half as many bytes in flight as f32). With the next tile prefetched, 16-bit inputs take
+// two vectors per tile (the same 64 bytes in flight per thread, within 64 registers). A tile holds at least the
+// largest block.
+template <int32_t D, bool kPrefetch>
+constexpr int kQuantizeVectors = kPrefetch && kVectorWidth<D> == 8 ? 2 : 4;
 
 // How the quantization blocks of size BS lie on a tile of dtype D.
-template <int32_t D, int BS>
+template <int32_t D, int BS, bool kPrefetch>
 struct FourBitShape {
     static constexpr int W = kVectorWidth<D>;
-    static constexpr int kRows = kQuantizeVectors;
+    static constexpr int kRows = kQuantizeVectors<D, kPrefetch>;
     static constexpr int kRow = kThreads * W;                         // values in a row
+    static constexpr int kTile = kRow * kRows;
     static constexpr int kRowsPerBlock = BS > kRow ? BS / kRow : 1;   // a block spans rows,
     static constexpr int kGroups = kRows / kRowsPerBlock;             // or a row holds blocks
     static constexpr int kThreadsPerBlock = BS > kRow ? kThreads : BS / W;
     static constexpr int kLanes = kThreadsPerBlock < 32 ? kThreadsPerBlock : 32;  // shuffle width
     static constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;      // 0 when a warp holds blocks
-    static_assert(kQuantizeTile<D> % BS == 0 && BS % W == 0, "blocks must tile the tile");
+    static_assert(kTile % BS == 0 && BS % W == 0, "blocks must tile the tile");
 };
+
+// The 16 bytes of values i .. i + W of dtype D as they are stored; zero bits (+0.0) past n.
+template <int32_t D>
+__device__ __forceinline__ uint4 load_raw_padded(const typename CudaElement<D>::type* a, int64_t i, int64_t n,
+                                                 bool aligned) {
+    constexpr int W = kVectorWidth<D>;
+    if (aligned && i + W <= n) return load_raw<D>(a, i);
+    using Bits = std::conditional_t<W == 8, uint16_t, uint32_t>;
+    Bits e[W];
+#pragma unroll
+    for (int v = 0; v < W; ++v) e[v] = i + v < n ? reinterpret_cast<const Bits*>(a)[i + v] : Bits{0};
+    uint4 raw;
+    memcpy(&raw, e, sizeof raw);
+    return raw;
+}
+
+// max |x| over the values of rows [r0, r0 + count) of raw, NaN ignored as fmaxf ignores it, -FLT_MAX when all
+// are NaN: so fmaxf from -FLT_MAX over the threads' results is upstream's block maximum. 16-bit values are
+// compared two at a time in their own type (exact; __hmax2 also returns the operand that is not NaN).
+template <int32_t D, int R>
+__device__ __forceinline__ float raw_absmax(const uint4 (&raw)[R], int r0, int count) {
+    if constexpr (D == BNB_F32) {
+        float m = -FLT_MAX;
+#pragma unroll
+        for (int r = r0; r < r0 + count; ++r)
+            for (uint32_t w : {raw[r].x, raw[r].y, raw[r].z, raw[r].w}) m = fmaxf(m, fabsf(__uint_as_float(w)));
+        return m;
+    } else {
+        using Pair = std::conditional_t<D == BNB_BF16, __nv_bfloat162, __half2>;
+        auto pair = [](uint32_t w) {
+            Pair p;
+            memcpy(&p, &w, sizeof w);
+            return __habs2(p);
+        };
+        Pair m = pair(raw[r0].x);
+#pragma unroll
+        for (int r = r0; r < r0 + count; ++r)
+            for (uint32_t w : {raw[r].x, raw[r].y, raw[r].z, raw[r].w}) m = __hmax2(m, pair(w));
+        const float f = CudaElement<D>::to_float(__hmax(m.x, m.y));
+        return f != f ? -FLT_MAX : f;
+    }
+}
 
 // packed[i / 2 ..] = the W codes q (value i is the first, in a high nibble).
 template <int W>
-__device__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned, const uint32_t (&q)[W]) {
+__device__ __forceinline__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned,
+                                             const uint32_t (&q)[W]) {
     uint32_t word = 0;  // byte j = q[2j] << 4 | q[2j + 1], little-endian
 #pragma unroll
     for (int j = 0; j < W / 2; ++j) word |= (q[2 * j] << 4 | q[2 * j + 1]) << (8 * j);
@@ -59,34 +115,80 @@ __device__ void store_packed(uint8_t* packed, int64_t i, int64_t n, bool aligned
     }
 }
 
-// At most 64 registers: 4 blocks (32 warps) of 64 bytes in flight per thread on an SM.
-template <int32_t D, int BS, int32_t QT>
+// q = quantize_nf4 of y read off a step table (Nf4StepTable or Nf4FullTable, common/fourbit_step_table.h): all
+// loads first, and the tree only where an entry falls back (NaN, infinities). Written out rather than
+// common/step_table.h's step_lookup, so that the full table needs no usable() and nothing goes to the stack.
+template <class Table, int W>
+__device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float* thresholds, const float (&y)[W],
+                                            uint32_t (&q)[W]) {
+    uint32_t b[W], e[W];
+#pragma unroll
+    for (int v = 0; v < W; ++v) {
+        b[v] = __float_as_uint(y[v]);
+        e[v] = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(entries) +
+                                                  Table::byte_offset(b[v]));
+    }
+    uint32_t all = kStepValid;
+#pragma unroll
+    for (int v = 0; v < W; ++v) {
+        q[v] = Table::value(e[v], b[v]);
+        all &= e[v];  // both tables are signed, so an entry alone says whether it is usable
+    }
+    if ((all & kStepValid) == 0) {
+#pragma unroll
+        for (int v = 0; v < W; ++v)
+            if ((e[v] & kStepValid) == 0) q[v] = quantize_nf4(thresholds, y[v]);
+    }
+}
+
+// A thread keeps its tile as loaded (16 bytes a row) and converts one row at a time, so the next tile fits
+// beside it in the registers (kPrefetch). At most 64 registers: 4 blocks (32 warps) per SM.
+template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
 __global__ void __launch_bounds__(kThreads, 4)
     quantize_4bit_kernel(const typename CudaElement<D>::type* __restrict__ a, float* __restrict__ absmax,
-                         uint8_t* __restrict__ packed, int64_t n, bool aligned) {
-    using S = FourBitShape<D, BS>;
-    constexpr int kTile = kQuantizeTile<D>;
+                         uint8_t* __restrict__ packed, int64_t n, bool aligned, Nf4StepEntries steps) {
+    using S = FourBitShape<D, BS, kPrefetch>;
+    constexpr int kTile = S::kTile;
+    constexpr Nf4Search kNf4 = QT == BNB_QUANT_NF4 ? kSearch : Nf4Search::kTree;
+    constexpr int kEntries = kNf4 == Nf4Search::kStepTable   ? Nf4StepTable::kEntries
+                             : kNf4 == Nf4Search::kFullTable ? Nf4FullTable::kEntries
+                                                             : 1;
     __shared__ FourBitShared shared;
+    __shared__ uint32_t step_entries[kEntries];
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    load_four_bit_shared<false>(shared, QT, ScaleArgs{});
+    if constexpr (kNf4 == Nf4Search::kStepTable)
+        for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = steps.entries[i];
+    load_four_bit_shared<false>(shared, QT, ScaleArgs{});  // ends with a barrier
+    if constexpr (kNf4 == Nf4Search::kFullTable) {
+        for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = nf4_full_entry(shared.thresholds, i);
+        __syncthreads();
+    }
     const int lane = threadIdx.x % 32;
     const int warp = threadIdx.x / 32;
 
+    auto fetch = [&](int64_t tile, uint4 (&raw)[S::kRows]) {
+        const int64_t first = tile * kTile + threadIdx.x * S::W;
+#pragma unroll
+        for (int r = 0; r < S::kRows; ++r) raw[r] = load_raw_padded<D>(a, first + r * S::kRow, n, aligned);
+    };
+    uint4 raw[S::kRows];
+    uint4 ahead[S::kRows];
+    if constexpr (kPrefetch) fetch(blockIdx.x, ahead);
     for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
         const int64_t first = tile * kTile + threadIdx.x * S::W;
-        float x[S::kRows][S::W];
+        if constexpr (kPrefetch) {
 #pragma unroll
-        for (int r = 0; r < S::kRows; ++r) load_floats<D>(a, first + r * S::kRow, n, aligned, x[r]);
+            for (int r = 0; r < S::kRows; ++r) raw[r] = ahead[r];
+            if ((tile + gridDim.x) * kTile < n) fetch(tile + gridDim.x, ahead);
+        } else {
+            fetch(tile, raw);
+        }
 
         // Block maxima from -FLT_MAX as upstream (NaN ignored by fmaxf; the zeros loaded past n pad a short
         // last block): in the thread, across lanes, then across warps.
         float m[S::kGroups];
 #pragma unroll
-        for (int g = 0; g < S::kGroups; ++g) m[g] = -FLT_MAX;
-#pragma unroll
-        for (int r = 0; r < S::kRows; ++r)
-#pragma unroll
-            for (int v = 0; v < S::W; ++v) m[r / S::kRowsPerBlock] = fmaxf(m[r / S::kRowsPerBlock], fabsf(x[r][v]));
+        for (int g = 0; g < S::kGroups; ++g) m[g] = raw_absmax<D>(raw, g * S::kRowsPerBlock, S::kRowsPerBlock);
 #pragma unroll
         for (int g = 0; g < S::kGroups; ++g)
 #pragma unroll
@@ -113,14 +215,20 @@ __global__ void __launch_bounds__(kThreads, 4)
         }
 #pragma unroll
         for (int r = 0; r < S::kRows; ++r) {
-            uint32_t q[S::W];
+            float y[S::W];
+            unpack_floats<D>(raw[r], y);
 #pragma unroll
-            for (int v = 0; v < S::W; ++v) {
-                const float y = x[r][v] * scale[r / S::kRowsPerBlock];
-                if constexpr (QT == BNB_QUANT_NF4)
-                    q[v] = quantize_nf4(shared.thresholds, y);
-                else
-                    q[v] = quantize_fp4(shared.thresholds, y);
+            for (int v = 0; v < S::W; ++v) y[v] *= scale[r / S::kRowsPerBlock];
+            uint32_t q[S::W];
+            if constexpr (kNf4 == Nf4Search::kStepTable) {
+                nf4_stepped<Nf4StepTable>(step_entries, shared.thresholds, y, q);
+            } else if constexpr (kNf4 == Nf4Search::kFullTable) {
+                nf4_stepped<Nf4FullTable>(step_entries, shared.thresholds, y, q);
+            } else {
+#pragma unroll
+                for (int v = 0; v < S::W; ++v)
+                    q[v] = QT == BNB_QUANT_NF4 ? quantize_nf4(shared.thresholds, y[v])
+                                               : quantize_fp4(shared.thresholds, y[v]);
             }
             store_packed<S::W>(packed, first + r * S::kRow, n, aligned, q);
         }
@@ -129,7 +237,7 @@ __global__ void __launch_bounds__(kThreads, 4)
 
 // W packed codes of the vector at value i (i is a multiple of W): W / 2 bytes as one little-endian word.
 template <int W>
-__device__ uint32_t load_packed(const uint8_t* packed, int64_t i, int64_t n, bool aligned) {
+__device__ __forceinline__ uint32_t load_packed(const uint8_t* packed, int64_t i, int64_t n, bool aligned) {
     if (aligned && i + W <= n) {
         if constexpr (W == 8)
             return __ldcs(reinterpret_cast<const unsigned int*>(packed + i / 2));
@@ -144,31 +252,50 @@ __device__ uint32_t load_packed(const uint8_t* packed, int64_t i, int64_t n, boo
     return word;
 }
 
-template <int32_t D, bool Nested>
+// out[i .. min(i + W, n)) = y rounded to dtype D, as store_floats does, inlined (nvcc kept store_floats a
+// call, with y on the stack), and a whole vector stored evict-first only if kStreaming.
+template <int32_t D, bool kStreaming>
+__device__ __forceinline__ void store_output(typename CudaElement<D>::type* out, int64_t i, int64_t n, bool aligned,
+                             const float (&y)[kVectorWidth<D>]) {
+    if (aligned && i + kVectorWidth<D> <= n) {
+        const uint4 v = pack_floats<D>(y);
+        if constexpr (kStreaming)
+            __stcs(reinterpret_cast<uint4*>(out + i), v);
+        else
+            *reinterpret_cast<uint4*>(out + i) = v;
+    } else {
+#pragma unroll
+        for (int v = 0; v < kVectorWidth<D>; ++v)
+            if (i + v < n) out[i + v] = CudaElement<D>::from_float(y[v]);
+    }
+}
+
+// Dequantization reads half a byte per value and writes 2 or 4: kRows rows per thread keep loads in flight.
+template <int32_t D, bool Nested, int kRows, bool kStreaming>
 __global__ void __launch_bounds__(kThreads)
     dequantize_4bit_kernel(int32_t quant_type, const uint8_t* __restrict__ packed, ScaleArgs scale_args,
                            typename CudaElement<D>::type* __restrict__ out, int blocksize_log2, int64_t n,
                            bool aligned) {
     constexpr int W = kVectorWidth<D>;
     constexpr int kRow = kThreads * W;
-    constexpr int kTile = kRow * kDequantizeRows;
+    constexpr int kTile = kRow * kRows;
     __shared__ FourBitShared shared;
     load_four_bit_shared<Nested>(shared, quant_type, scale_args);
     const DeviceScales<Nested> scales(scale_args, shared);
 
     for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
         const int64_t first = tile * kTile + threadIdx.x * W;
-        uint32_t words[kDequantizeRows];
-        float scale[kDequantizeRows];
+        uint32_t words[kRows];
+        float scale[kRows];
 #pragma unroll
-        for (int r = 0; r < kDequantizeRows; ++r) {
+        for (int r = 0; r < kRows; ++r) {
             // A vector never straddles two blocks: blocks hold at least 32 values, a vector at most 8.
             const int64_t i = first + r * kRow;
             words[r] = i < n ? load_packed<W>(packed, i, n, aligned) : 0u;
             scale[r] = i < n ? scales(i >> blocksize_log2) : 0.0f;
         }
 #pragma unroll
-        for (int r = 0; r < kDequantizeRows; ++r) {
+        for (int r = 0; r < kRows; ++r) {
             float y[W];
 #pragma unroll
             for (int j = 0; j < W / 2; ++j) {
@@ -176,7 +303,7 @@ __global__ void __launch_bounds__(kThreads)
                 y[2 * j] = shared.values[(byte >> 4) & 15u] * scale[r];
                 y[2 * j + 1] = shared.values[byte & 15u] * scale[r];
             }
-            store_floats<D>(out, first + r * kRow, n, aligned, y);
+            store_output<D, kStreaming>(out, first + r * kRow, n, aligned, y);
         }
     }
 }
@@ -199,25 +326,52 @@ bnb_status dispatch_four_bit_blocksize(int64_t blocksize, Body&& body) {
     }
 }
 
-template <int32_t D, int BS, int32_t QT>
+// The NF4 step table, built once.
+const Nf4StepEntries& nf4_step_entries() {
+    static const Nf4StepEntries table = [] {
+        Nf4StepEntries t;
+        for (int i = 0; i < Nf4StepTable::kEntries; ++i) t.entries[i] = nf4_step_entry(i);
+        return t;
+    }();
+    return table;
+}
+
+template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
 bnb_status launch_quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
-    auto kernel = quantize_4bit_kernel<D, BS, QT>;
+    auto kernel = quantize_4bit_kernel<D, BS, QT, kSearch, kPrefetch>;
     unsigned grid = 0;
-    BNB_TRY(balanced_grid(kernel, (n - 1) / kQuantizeTile<D> + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / FourBitShape<D, BS, kPrefetch>::kTile + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0;
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const typename CudaElement<D>::type*>(A), absmax, packed, n,
-                                          aligned);
+                                          aligned, nf4_step_entries());
     BNB_CUDA_CHECK_LAUNCH("quantize_4bit_kernel");
     return BNB_OK;
 }
 
-template <int32_t D, bool Nested>
+// The quantize variant of this call (kernel_variant.h); FP4 searches with its tree in every variant, so its
+// table variants are the tree ones.
+template <int32_t D, int BS, int32_t QT>
+bnb_status quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
+    constexpr bool kNf4 = QT == BNB_QUANT_NF4;
+    constexpr Nf4Search kStep = kNf4 ? Nf4Search::kStepTable : Nf4Search::kTree;
+    constexpr Nf4Search kFull = kNf4 ? Nf4Search::kFullTable : Nf4Search::kTree;
+    switch (kernel_variant(kQuantizeVariantEnv,
+                           {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"}, 4)) {
+        case 0: return launch_quantize<D, BS, QT, Nf4Search::kTree, false>(A, absmax, packed, n, stream);
+        case 1: return launch_quantize<D, BS, QT, Nf4Search::kTree, true>(A, absmax, packed, n, stream);
+        case 2: return launch_quantize<D, BS, QT, kStep, true>(A, absmax, packed, n, stream);
+        case 3: return launch_quantize<D, BS, QT, kFull, false>(A, absmax, packed, n, stream);
+        default: return launch_quantize<D, BS, QT, kFull, true>(A, absmax, packed, n, stream);
+    }
+}
+
+template <int32_t D, bool Nested, int kRows, bool kStreaming>
 bnb_status launch_dequantize(int32_t quant_type, const uint8_t* packed, const ScaleArgs& scales, void* out,
                              int64_t blocksize, int64_t n, cudaStream_t stream) {
-    auto kernel = dequantize_4bit_kernel<D, Nested>;
+    auto kernel = dequantize_4bit_kernel<D, Nested, kRows, kStreaming>;
     unsigned grid = 0;
-    BNB_TRY(balanced_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kDequantizeRows) + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kRows) + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0 &&
                          reinterpret_cast<uintptr_t>(out) % 16 == 0;
     kernel<<<grid, kThreads, 0, stream>>>(quant_type, packed, scales, static_cast<typename CudaElement<D>::type*>(out),
@@ -230,8 +384,14 @@ template <bool Nested>
 bnb_status dequantize(const char* function, int32_t dtype, int32_t quant_type, const uint8_t* packed,
                       const ScaleArgs& scales, void* out, int64_t blocksize, int64_t n, void* stream) {
     return dispatch_float_dtype(function, dtype, [&](auto tag) -> bnb_status {
-        return launch_dequantize<decltype(tag)::value, Nested>(quant_type, packed, scales, out, blocksize, n,
-                                                               static_cast<cudaStream_t>(stream));
+        constexpr int32_t D = decltype(tag)::value;
+        const cudaStream_t s = static_cast<cudaStream_t>(stream);
+        switch (kernel_variant(kDequantizeVariantEnv, {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"}, 0)) {
+            case 1: return launch_dequantize<D, Nested, 16, true>(quant_type, packed, scales, out, blocksize, n, s);
+            case 2: return launch_dequantize<D, Nested, 8, false>(quant_type, packed, scales, out, blocksize, n, s);
+            case 3: return launch_dequantize<D, Nested, 16, false>(quant_type, packed, scales, out, blocksize, n, s);
+            default: return launch_dequantize<D, Nested, 8, true>(quant_type, packed, scales, out, blocksize, n, s);
+        }
     });
 }
 
@@ -252,7 +412,7 @@ bnb_status bnbk_bnb_cuda_quantize_4bit(int32_t dtype, int32_t quant_type, const 
             BNB_CHECK_NOT_NULL(packed);
             return bnb::dispatch_four_bit_blocksize(blocksize, [&](auto bs) {
                 auto launch = [&](auto qt) {
-                    return bnb::launch_quantize<decltype(tag)::value, decltype(bs)::value, decltype(qt)::value>(
+                    return bnb::quantize<decltype(tag)::value, decltype(bs)::value, decltype(qt)::value>(
                         A, absmax, packed, n, static_cast<cudaStream_t>(stream));
                 };
                 return quant_type == BNB_QUANT_NF4 ? launch(std::integral_constant<int32_t, BNB_QUANT_NF4>{})

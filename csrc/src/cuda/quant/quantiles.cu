@@ -2,6 +2,7 @@
 //
 // pick_kernel: one block per chunk sorts the chunk's 4096 order-preserving keys with cub::BlockRadixSort
 // (16 per thread, in registers and shared memory; 16-bit inputs sort 16-bit keys) and writes its 256 picks.
+// f32 keys are sorted by their high bits only and each pick is then selected among the keys that share them.
 // group_sum_kernel: one block per group of BNB_QUANTILE_GROUP chunks adds their picks in chunk order, in double.
 // mean_kernel: adds the group sums in group order, divides by the chunk count and writes the selected means.
 // The sums are deterministic and follow the CPU's order, so the two backends agree to the bit.
@@ -13,19 +14,19 @@
 #include "common/arg_checks.h"
 #include "common/dtype_dispatch.h"
 #include "common/quantile_plan.h"
+#include "common/quantile_select.h"
 #include "cuda/cuda_check.h"
 #include "cuda/entry_points.h"
+#include "cuda/quant/kernel_variant.h"
 
 namespace bnb {
 namespace {
 
 constexpr int kSortThreads = 256;
 constexpr int kKeysPerThread = kQuantileChunk / kSortThreads;
-// Digit bits per radix pass: 16-bit keys take 4 passes of 4 bits; 32-bit keys 7 passes of up to 5 bits (6 bits,
-// cub's choice for its single-tile sorts, needs 100 registers: 2 blocks per SM; 5 bits fit 80 registers without
-// spills, 3 blocks per SM, with 17 KB of shared memory each).
-template <typename K>
-constexpr int kRadixBits = sizeof(K) == 2 ? 4 : 5;
+// Digit bits per radix pass (template argument of pick_kernel): 16-bit keys take 4 passes of 4 bits; 32-bit keys
+// up to 5 bits (6 bits, cub's choice for its single-tile sorts, needs 100 registers: 2 blocks per SM; 5 bits fit
+// 80 registers without spills, 3 blocks per SM, with 17 KB of shared memory each).
 constexpr int kSortBlocksPerSm = 3;
 static_assert(kSortThreads == kQuantiles, "one thread per pick");
 
@@ -70,12 +71,16 @@ __device__ void load_keys(const typename QuantileKey<D>::type* __restrict__ chun
     }
 }
 
-template <int32_t D, bool kVectors>
+// kFrom = 0: the chunk is sorted by all key bits with kBits-bit digits. kFrom > 0: sorted by the bits from kFrom
+// up only (fewer passes), then each pick is selected inside its run of equal high bits (select_in_run); if any
+// run is too long (data in a narrow range), the block sorts all bits after all.
+template <int32_t D, bool kVectors, int kBits, int kFrom>
 __global__ void __launch_bounds__(kSortThreads, kSortBlocksPerSm)
     pick_kernel(const typename QuantileKey<D>::type* __restrict__ a, int valid, Positions positions,
                 float* __restrict__ picks) {
     using K = typename QuantileKey<D>::type;
-    using Sort = cub::BlockRadixSort<K, kSortThreads, kKeysPerThread, cub::NullType, kRadixBits<K>>;
+    using Sort = cub::BlockRadixSort<K, kSortThreads, kKeysPerThread, cub::NullType, kBits>;
+    constexpr int kKeyBits = 8 * sizeof(K);
     __shared__ union {
         typename Sort::TempStorage sort;
         K sorted[kQuantileChunk];
@@ -83,12 +88,27 @@ __global__ void __launch_bounds__(kSortThreads, kSortBlocksPerSm)
     const int64_t chunk = blockIdx.x;
     K keys[kKeysPerThread];
     load_keys<D, kVectors>(a + chunk * kQuantileChunk, valid, keys);
-    Sort(smem.sort).SortBlockedToStriped(keys);
-    __syncthreads();  // the sort's storage becomes the sorted chunk
+    auto sort_and_store = [&](int from) {
+        Sort(smem.sort).SortBlockedToStriped(keys, from, kKeyBits);
+        __syncthreads();  // the sort's storage becomes the sorted chunk
 #pragma unroll
-    for (int k = 0; k < kKeysPerThread; ++k) smem.sorted[k * kSortThreads + threadIdx.x] = keys[k];
-    __syncthreads();
-    picks[chunk * kQuantiles + threadIdx.x] = key_value<D>(smem.sorted[positions.p[threadIdx.x]]);
+        for (int k = 0; k < kKeysPerThread; ++k) smem.sorted[k * kSortThreads + threadIdx.x] = keys[k];
+        __syncthreads();
+    };
+    sort_and_store(kFrom);
+    const int p = positions.p[threadIdx.x];
+    K picked = smem.sorted[p];
+    if constexpr (kFrom > 0) {
+        const bool selected = select_in_run<kFrom>(smem.sorted, valid, p, &picked);
+        if (__syncthreads_or(!selected)) {
+#pragma unroll
+            for (int k = 0; k < kKeysPerThread; ++k) keys[k] = smem.sorted[k * kSortThreads + threadIdx.x];
+            __syncthreads();  // every key read before the sort's storage is reused
+            sort_and_store(0);
+            picked = smem.sorted[p];
+        }
+    }
+    picks[chunk * kQuantiles + threadIdx.x] = key_value<D>(picked);
 }
 
 // sums[g][i] = the picks of quantile i from the chunks of group g, in chunk order from +0.0.
@@ -114,7 +134,7 @@ __global__ void __launch_bounds__(kQuantiles)
     if (j < num_quantiles) out[j] = means[num_quantiles == 1 ? 0 : (kQuantiles - 1) * j / (num_quantiles - 1)];
 }
 
-template <int32_t D>
+template <int32_t D, int kBits, int kFrom>
 bnb_status launch_picks(const void* A, const QuantilePlan& plan, float* picks, cudaStream_t stream) {
     using K = typename QuantileKey<D>::type;
     Positions positions;
@@ -123,11 +143,27 @@ bnb_status launch_picks(const void* A, const QuantilePlan& plan, float* picks, c
     const bool vectors = plan.valid == kQuantileChunk && reinterpret_cast<uintptr_t>(A) % 16 == 0;
     const dim3 grid(static_cast<unsigned>(plan.chunks));
     if (vectors)
-        pick_kernel<D, true><<<grid, kSortThreads, 0, stream>>>(a, plan.valid, positions, picks);
+        pick_kernel<D, true, kBits, kFrom><<<grid, kSortThreads, 0, stream>>>(a, plan.valid, positions, picks);
     else
-        pick_kernel<D, false><<<grid, kSortThreads, 0, stream>>>(a, plan.valid, positions, picks);
+        pick_kernel<D, false, kBits, kFrom><<<grid, kSortThreads, 0, stream>>>(a, plan.valid, positions, picks);
     BNB_CUDA_CHECK_LAUNCH("pick_kernel");
     return BNB_OK;
+}
+
+// 16-bit keys: a full sort in 4 passes of 4 bits. f32 keys, by the bench-only selector (kernel_variant.h):
+// "full" sorts all 32 bits (7 passes of 5 bits); "high20" the top 20 bits (4 passes of 5 bits) and "high16" the
+// top 16 (4 passes of 4 bits), then select inside runs.
+template <int32_t D>
+bnb_status launch_picks(const void* A, const QuantilePlan& plan, float* picks, cudaStream_t stream) {
+    if constexpr (D != BNB_F32) {
+        return launch_picks<D, 4, 0>(A, plan, picks, stream);
+    } else {
+        switch (kernel_variant("BNB_QUANTILES_VARIANT", {"full", "high20", "high16"}, 1)) {
+            case 0: return launch_picks<D, 5, 0>(A, plan, picks, stream);
+            case 2: return launch_picks<D, 4, 16>(A, plan, picks, stream);
+            default: return launch_picks<D, 5, 12>(A, plan, picks, stream);
+        }
+    }
 }
 
 bnb_status launch_sums(const QuantilePlan& plan, const float* picks, double* sums, float* out, cudaStream_t stream) {

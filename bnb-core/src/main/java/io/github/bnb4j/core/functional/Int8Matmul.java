@@ -8,6 +8,7 @@ import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.MatrixOperand;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorUse;
+import io.github.bnb4j.core.internal.Int8Route;
 import io.github.bnb4j.core.internal.NativeInt8;
 
 /**
@@ -25,8 +26,13 @@ import io.github.bnb4j.core.internal.NativeInt8;
  * (spec 3.12 and docs/DECISIONS.md, "LLM.int8() in Java").
  *
  * <p>A, bias and out share one dtype (F32, F16 or BF16; upstream casts to F16) and every tensor one device.
- * Arguments are checked before any kernel runs: an exception leaves {@code out} unchanged. With a threshold the
- * host reads the number of outlier columns (one device synchronization per product).
+ * Arguments are checked before any kernel runs: an exception leaves {@code out} unchanged.
+ *
+ * <p>On a CUDA device, up to 32 rows (decode) run two fused kernels that read the int8 weight once and never
+ * synchronize with the host; the output has the same bits as the general route up to the order in which the
+ * outlier columns' 16-bit products are summed in f32 (docs/DECISIONS.md, "int8-decode"). More rows run the
+ * separate steps above, and with a threshold the host reads the number of outlier columns (one device
+ * synchronization per product).
  */
 public final class Int8Matmul {
     private Int8Matmul() {
@@ -255,6 +261,11 @@ public final class Int8Matmul {
             long m = a.size(0);
             long k = a.size(1);
             long n = out.size(1);
+            if (a.device().isCuda() && m <= NativeInt8.FUSED_MAX_ROWS && Int8Route.current() == Int8Route.FUSED) {
+                NativeInt8.fusedMatmul(a, w.cb(), w.scb(), bias, m, n, k, threshold, ws.codes(m, k), ws.rowStats(m),
+                        threshold > 0 ? ws.fusedOutlierState(k) : null, out);
+                return;
+            }
             Tensor codes = ws.codes(m, k);
             Tensor rowStats = ws.rowStats(m);
             Tensor columns = threshold > 0 ? ws.outlierColumns(k) : null;

@@ -10,9 +10,10 @@ import io.github.bnb4j.core.TensorScope;
 
 /**
  * Scratch memory of {@link Int8Matmul#matmulInto}: the quantized input, its statistics and outlier columns, the
- * int32 product and the outlier operands. Buffers are allocated at first need and grown, never shrunk, so repeated
- * products of one shape allocate nothing (a CUDA allocation or free would synchronize the device). They belong to
- * the workspace, not to any {@link TensorScope}; {@link #close()} frees them.
+ * int32 product and the outlier operands, or for the fused CUDA kernels of few rows their outlier state (kept
+ * zeroed between products by the kernels themselves). Buffers are allocated at first need and grown, never
+ * shrunk, so repeated products of one shape allocate nothing (a CUDA allocation or free would synchronize the
+ * device). They belong to the workspace, not to any {@link TensorScope}; {@link #close()} frees them.
  *
  * <p>Not thread-safe: one workspace per thread (or per layer that runs on one thread).
  */
@@ -25,6 +26,7 @@ public final class Int8Workspace implements AutoCloseable {
     private final Slot product = new Slot();
     private final Slot inputColumns = new Slot();
     private final Slot weightColumns = new Slot();
+    private final Slot fusedOutlierState = new Slot(true);
     private boolean closed;
 
     /**
@@ -69,19 +71,33 @@ public final class Int8Workspace implements AutoCloseable {
         return weightColumns.view(dtype, rows, n);
     }
 
+    /** The zeroed I32 [2 + 2k] outlier state of {@code NativeInt8.fusedMatmul}. */
+    Tensor fusedOutlierState(long k) {
+        return fusedOutlierState.view(DType.I32, 2 + 2 * k);
+    }
+
     /** Frees every buffer; later calls do nothing, and a product through a closed workspace throws. */
     @Override
     public void close() {
         closed = true;
         for (Slot s : new Slot[] {codes, rowStats, outlierColumns, outlierCount, product, inputColumns,
-            weightColumns}) {
+            weightColumns, fusedOutlierState}) {
             s.free();
         }
     }
 
-    /** One grow-only flat buffer, handed out as views of the shape a call needs. */
+    /** One grow-only flat buffer, handed out as views of the shape a call needs; zeroed when allocated if asked. */
     private final class Slot {
+        private final boolean zeroed;
         private Tensor storage;
+
+        Slot() {
+            this(false);
+        }
+
+        Slot(boolean zeroed) {
+            this.zeroed = zeroed;
+        }
 
         Tensor view(DType dtype, long... shape) {
             if (closed) {
@@ -91,7 +107,9 @@ public final class Int8Workspace implements AutoCloseable {
             if (storage == null || storage.dtype() != dtype || storage.numel() < n) {
                 long capacity = Math.max(n, storage == null || storage.dtype() != dtype ? 0 : storage.numel() * 3 / 2);
                 free();
-                storage = TensorScope.detach(Tensor.empty(dtype, device, Math.max(capacity, 1)));
+                long size = Math.max(capacity, 1);
+                storage = TensorScope.detach(zeroed ? Tensor.zeros(dtype, device, size)
+                        : Tensor.empty(dtype, device, size));
             }
             return storage.narrow(0, n).reshape(shape);
         }

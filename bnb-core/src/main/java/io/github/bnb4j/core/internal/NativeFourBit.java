@@ -23,6 +23,15 @@ public final class NativeFourBit {
     /** Values per block of the nested absmax that the kernels undo themselves ({@code BNB_NESTED_BLOCKSIZE}). */
     public static final int NESTED_BLOCKSIZE = BnbC.BNB_NESTED_BLOCKSIZE;
 
+    /**
+     * The calling thread's C struct of nested scales, refilled for this call (host memory holding device pointers
+     * for CUDA). One per thread rather than one per call: a new struct is a native allocation and a deallocator to
+     * register, microseconds of host time per GEMV. A thread runs one call at a time, and the native functions read
+     * the struct only during the call. The extra reference keeps an enclosing JavaCPP PointerScope from freeing it.
+     */
+    private static final ThreadLocal<BnbC.bnb_4bit_nested_absmax> NESTED = ThreadLocal
+            .withInitial(() -> new BnbC.bnb_4bit_nested_absmax().retainReference());
+
     private NativeFourBit() {
     }
 
@@ -106,13 +115,12 @@ public final class NativeFourBit {
                     : BnbC.bnb_cuda_dequantize_4bit(dtype, table.code, u8(packed), f32(p.absmax()), out.pointer(),
                             blocksize, n, stream(d));
         } else {
-            try (BnbC.bnb_4bit_nested_absmax s = nested((Scales.Nested) scales)) {
-                status = d.isCpu()
-                        ? BnbC.bnb_cpu_dequantize_4bit_nested(dtype, table.code, u8(packed), s, out.pointer(),
-                                blocksize, n)
-                        : BnbC.bnb_cuda_dequantize_4bit_nested(dtype, table.code, u8(packed), s, out.pointer(),
-                                blocksize, n, stream(d));
-            }
+            BnbC.bnb_4bit_nested_absmax s = nested((Scales.Nested) scales);
+            status = d.isCpu()
+                    ? BnbC.bnb_cpu_dequantize_4bit_nested(dtype, table.code, u8(packed), s, out.pointer(), blocksize,
+                            n)
+                    : BnbC.bnb_cuda_dequantize_4bit_nested(dtype, table.code, u8(packed), s, out.pointer(), blocksize,
+                            n, stream(d));
         }
         check(status, "dequantize4bit on " + d, d);
     }
@@ -139,21 +147,18 @@ public final class NativeFourBit {
                     : BnbC.bnb_cuda_gemv_4bit(dtype, table.code, a.pointer(), u8(packed), f32(p.absmax()), b,
                             out.pointer(), m, n, k, blocksize, stream(d));
         } else {
-            try (BnbC.bnb_4bit_nested_absmax s = nested((Scales.Nested) scales)) {
-                status = d.isCpu()
-                        ? BnbC.bnb_cpu_gemv_4bit_nested(dtype, table.code, a.pointer(), u8(packed), s, b,
-                                out.pointer(), m, n, k, blocksize)
-                        : BnbC.bnb_cuda_gemv_4bit_nested(dtype, table.code, a.pointer(), u8(packed), s, b,
-                                out.pointer(), m, n, k, blocksize, stream(d));
-            }
+            BnbC.bnb_4bit_nested_absmax s = nested((Scales.Nested) scales);
+            status = d.isCpu()
+                    ? BnbC.bnb_cpu_gemv_4bit_nested(dtype, table.code, a.pointer(), u8(packed), s, b, out.pointer(),
+                            m, n, k, blocksize)
+                    : BnbC.bnb_cuda_gemv_4bit_nested(dtype, table.code, a.pointer(), u8(packed), s, b, out.pointer(),
+                            m, n, k, blocksize, stream(d));
         }
         check(status, "gemv4bit on " + d, d);
     }
 
-    /** The C struct of the nested scales; host memory holding device pointers for CUDA. */
     private static BnbC.bnb_4bit_nested_absmax nested(Scales.Nested s) {
-        return new BnbC.bnb_4bit_nested_absmax().codes(u8(s.codes())).code(f32(s.code())).absmax2(f32(s.absmax2()))
-                .offset(f32(s.offset()));
+        return NESTED.get().codes(u8(s.codes())).code(f32(s.code())).absmax2(f32(s.absmax2())).offset(f32(s.offset()));
     }
 
     /** The current stream of a CUDA device; CudaStream.current checks once that CUDA is usable. */

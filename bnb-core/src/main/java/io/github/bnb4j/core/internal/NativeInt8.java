@@ -19,6 +19,9 @@ import org.bytedeco.javacpp.Pointer;
  * devices and hold a use of every tensor. Internal: see the package documentation.
  */
 public final class NativeInt8 {
+    /** The most rows of a {@link #fusedMatmul}. */
+    public static final int FUSED_MAX_ROWS = BnbC.BNB_INT8_FUSED_MAX_ROWS;
+
     private NativeInt8() {
     }
 
@@ -99,6 +102,23 @@ public final class NativeInt8 {
                 : BnbC.bnb_cuda_int8_dequant_columns(dtype, i8(codes), f32(rowStats), rows, cols, i64(columns),
                         nColumns, out.pointer(), stream(d));
         check(status, "int8 dequantColumns on " + d, d);
+    }
+
+    /**
+     * The whole LLM.int8() forward of {@code a} [m, k] against the int8 weight {@code cb} (I8 [n, k]) and {@code scb}
+     * (F32 [n]) in two kernels and with no host synchronization, on a CUDA device, m at most {@link #FUSED_MAX_ROWS}
+     * ({@code bnb_cuda_int8_fused_matmul}): the unfused sequence's bits, with the outlier columns' 16-bit part
+     * summed in ascending column order. {@code codes} (I8 [m, k]) and {@code rowStats} (F32 [m]) are scratch;
+     * {@code outlierState} is null for threshold 0, else I32, at least [2 + 2k], zero before its first use (every
+     * call leaves it so). bias is null or [n] in a's dtype; out [m, n] in a's dtype.
+     */
+    public static void fusedMatmul(Tensor a, Tensor cb, Tensor scb, Tensor bias, long m, long n, long k,
+                                   float threshold, Tensor codes, Tensor rowStats, Tensor outlierState, Tensor out) {
+        Device d = a.device();
+        Pointer b = bias == null ? null : bias.pointer();
+        IntPointer state = outlierState == null ? null : i32(outlierState);
+        check(BnbC.bnb_cuda_int8_fused_matmul(a.dtype().code(), a.pointer(), i8(cb), f32(scb), b, m, n, k, threshold,
+                i8(codes), f32(rowStats), state, out.pointer(), stream(d)), "int8 fusedMatmul on " + d, d);
     }
 
     /**

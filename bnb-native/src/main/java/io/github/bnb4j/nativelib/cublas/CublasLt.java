@@ -1,14 +1,17 @@
 package io.github.bnb4j.nativelib.cublas;
 
+import java.util.Optional;
+
 import io.github.bnb4j.nativelib.BnbException;
 import io.github.bnb4j.nativelib.Status;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Dense GEMM on CUDA devices through cuBLASLt from the JavaCPP CUDA presets ({@code org.bytedeco:cuda}), run
- * on the caller's stream. Internal: {@code io.github.bnb4j.core.functional.Gemm} is the public entry point
- * and validates shapes, dtypes and devices before calling here.
+ * Dense GEMM on CUDA devices through cuBLASLt, or cuBLAS's {@code cublasGemmEx} where that is faster
+ * ({@link GemmRoutes}), from the JavaCPP CUDA presets ({@code org.bytedeco:cuda}), run on the caller's stream.
+ * Internal: {@code io.github.bnb4j.core.functional.Gemm} is the public entry point and validates shapes, dtypes
+ * and devices before calling here.
  *
  * <p>cuBLASLt is loaded at the first call. A host without it (no CUDA 13 {@code libcublasLt.so.13} on the
  * library path) gets one {@link BnbException} with status {@code NO_BACKEND} that says what to install; the
@@ -22,6 +25,7 @@ public final class CublasLt {
             + "libcublasLt.so.13, e.g. LD_LIBRARY_PATH=/usr/local/cuda/lib64) or add "
             + "org.bytedeco:cuda-redist:13.3-9.25-1.5.14:linux-x86_64 to the class path";
     private static final ThreadLocal<LtContext[]> CONTEXTS = ThreadLocal.withInitial(() -> new LtContext[0]);
+    private static final ThreadLocal<GemmRoute> LAST_ROUTE = new ThreadLocal<>();
     private static volatile Throwable loadFailure;
     private static volatile boolean loaded;
 
@@ -41,7 +45,7 @@ public final class CublasLt {
         Throwable failure = loadFailure;
         if (failure != null) {
             throw new BnbException(Status.NO_BACKEND, operation,
-                    "cuBLASLt could not be loaded (" + failure + "); " + INSTALL_HINT);
+                    "cuBLAS/cuBLASLt could not be loaded (" + failure + "); " + INSTALL_HINT);
         }
     }
 
@@ -58,16 +62,39 @@ public final class CublasLt {
     }
 
     /**
-     * Runs one GEMM on {@code stream}. Addresses are device addresses on {@code device}; {@code bias} is 0
-     * unless {@code gemm.bias()}. For {@link LtType#I8_I32} alpha and beta are taken as integers.
+     * Runs one GEMM on {@code stream}, by whichever route was fastest for its shape. Addresses are device
+     * addresses on {@code device}; {@code bias} is 0 unless {@code gemm.bias()}. For {@link LtType#I8_I32} alpha
+     * and beta are taken as integers.
      *
-     * @throws BnbException           if cuBLASLt is missing or a call fails
+     * @throws BnbException           if cuBLAS or cuBLASLt is missing or a call fails
      * @throws UnsupportedOperationException if cuBLASLt has no algorithm for the shape and alignment
      */
     public static void matmul(int device, Pointer stream, LtGemm gemm, float alpha, float beta, long a, long b,
                               long bias, long out) {
+        matmul(device, stream, gemm, GemmRoutes.FASTEST, alpha, beta, a, b, bias, out);
+    }
+
+    /**
+     * {@link #matmul(int, Pointer, LtGemm, float, float, long, long, long, long)} limited to {@code routes}: the
+     * plan times the routes' candidates on its first call with beta = 0 and keeps the fastest (tests and
+     * benchmarks pin one route).
+     *
+     * @return the route that ran this call
+     * @throws BnbException                  if cuBLAS or cuBLASLt is missing or a call fails
+     * @throws IllegalArgumentException      if {@code routes} cannot run {@code gemm} (see {@link GemmRoutes})
+     * @throws UnsupportedOperationException if no allowed route has an algorithm for the shape and alignment
+     */
+    public static GemmRoute matmul(int device, Pointer stream, LtGemm gemm, GemmRoutes routes, float alpha,
+                                   float beta, long a, long b, long bias, long out) {
         require("GEMM on cuda:" + device);
-        context(device).matmul(stream, gemm, alpha, beta, a, b, bias, out);
+        GemmRoute route = context(device).matmul(stream, gemm, routes, alpha, beta, a, b, bias, out);
+        LAST_ROUTE.set(route);
+        return route;
+    }
+
+    /** The route of the calling thread's last GEMM, for benchmarks and tests; empty before its first. */
+    public static Optional<GemmRoute> lastRoute() {
+        return Optional.ofNullable(LAST_ROUTE.get());
     }
 
     /**
@@ -95,6 +122,7 @@ public final class CublasLt {
             }
         }
         CONTEXTS.remove();
+        LAST_ROUTE.remove();
     }
 
     private static LtContext context(int device) {

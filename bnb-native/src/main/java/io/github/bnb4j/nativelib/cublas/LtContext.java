@@ -14,7 +14,10 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
-/** One thread's cuBLASLt handle, workspace and plans on one device. Not thread-safe: see {@link CublasLt}. */
+/**
+ * One thread's cuBLASLt handle, workspace and plans on one device, and its cuBLAS handle once a plan offers
+ * {@link GemmRoute#CUBLAS}. Not thread-safe: see {@link CublasLt}.
+ */
 final class LtContext implements AutoCloseable {
     /** cuBLAS's own recommendation for Hopper; the heuristic picks algorithms that fit. */
     private static final long WORKSPACE_BYTES = 32L << 20;
@@ -24,12 +27,17 @@ final class LtContext implements AutoCloseable {
     private final int device;
     private final cublasLtContext handle = new cublasLtContext();
     private final Pointer workspace;
-    private final Map<LtGemm, LtPlan> plans = new HashMap<>();
+    private final Map<PlanKey, LtPlan> plans = new HashMap<>();
     private final FloatPointer alphaF32 = new FloatPointer(1);
     private final FloatPointer betaF32 = new FloatPointer(1);
     private final IntPointer alphaI32 = new IntPointer(1);
     private final IntPointer betaI32 = new IntPointer(1);
     private LtInt8Copy int8Copy;
+    private GemmEx gemmEx;
+
+    /** Plans are kept per product and per set of routes a caller allows. */
+    private record PlanKey(LtGemm gemm, GemmRoutes routes) {
+    }
 
     LtContext(int device) {
         this.device = device;
@@ -44,12 +52,14 @@ final class LtContext implements AutoCloseable {
         workspace = out.get(0);
     }
 
-    void matmul(Pointer callerStream, LtGemm g, float alphaValue, float betaValue, long a, long b, long bias,
-                long out) {
-        LtPlan plan = plans.get(g);
+    /** Runs {@code g}; returns the route that ran it. */
+    GemmRoute matmul(Pointer callerStream, LtGemm g, GemmRoutes routes, float alphaValue, float betaValue, long a,
+                     long b, long bias, long out) {
+        PlanKey key = new PlanKey(g, routes);
+        LtPlan plan = plans.get(key);
         if (plan == null) {
-            plan = new LtPlan(handle, g, WORKSPACE_BYTES);
-            plans.put(g, plan);
+            plan = new LtPlan(handle, g, WORKSPACE_BYTES, routes.candidatesFor(g));
+            plans.put(key, plan);
         }
         if (g.bias()) {
             plan.setBias(bias);
@@ -63,14 +73,23 @@ final class LtContext implements AutoCloseable {
             plan.choose(fastest(plan, stream, alpha, beta, a, b, out, g));
         }
         run(plan, plan.algorithm(), stream, alpha, beta, a, b, out, g);
+        return plan.algorithm().route();
     }
 
     private void run(LtPlan plan, LtPlan.Candidate c, CUstream_st stream, Pointer alpha, Pointer beta, long a,
                      long b, long out, LtGemm g) {
-        Pointer d = at(out);
-        CublasLt.check(cublasLtMatmul(handle, plan.desc, alpha, at(b), plan.layoutB, at(a), plan.layoutA, beta, d,
-                plan.layoutOut, d, plan.layoutOut, c.algo(), workspace, c.workspaceBytes(), stream),
-                "cublasLtMatmul " + g);
+        if (c instanceof LtPlan.LtAlgorithm lt) {
+            Pointer d = at(out);
+            CublasLt.check(cublasLtMatmul(handle, plan.desc, alpha, at(b), plan.layoutB, at(a), plan.layoutA, beta, d,
+                    plan.layoutOut, d, plan.layoutOut, lt.algo(), workspace, lt.workspaceBytes(), stream),
+                    "cublasLtMatmul " + g);
+        } else {
+            if (gemmEx == null) {
+                NativeStatus.check(BnbC.bnb_cuda_set_device(device), "selecting cuda:" + device + " for cuBLAS");
+                gemmEx = new GemmEx();
+            }
+            gemmEx.run(stream, g, alpha, beta, a, b, out);
+        }
     }
 
     /**
@@ -131,6 +150,9 @@ final class LtContext implements AutoCloseable {
         plans.clear();
         if (int8Copy != null) {
             int8Copy.close();
+        }
+        if (gemmEx != null) {
+            gemmEx.close();
         }
         cublasLtDestroy(handle);
         BnbC.bnb_cuda_free(device, workspace);

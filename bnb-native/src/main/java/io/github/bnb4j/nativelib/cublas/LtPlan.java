@@ -21,8 +21,9 @@ import org.bytedeco.javacpp.PointerPointer;
  * device and reused. Row-major {@code out = op(A)·op(B)} runs as the column-major {@code outᵀ = op(B)ᵀ·op(A)ᵀ}:
  * a row-major buffer read column-major is its transpose, so no data moves. The heuristic's best guess is not
  * always the fastest (measured on the H200: up to 2x at M = 1, 11% at 4096³ bf16), so the plan keeps up to
- * {@link #MAX_CANDIDATES} algorithms and {@link LtContext} times them once, on the first call that may
- * overwrite the output (beta = 0), and keeps the fastest.
+ * {@link #MAX_CANDIDATES} algorithms, and besides them {@code cublasGemmEx} where {@link GemmRoutes} allow it
+ * (cuBLAS has kernels the heuristic lacks: GEMV for one-row products); {@link LtContext} times them once, on the
+ * first call that may overwrite the output (beta = 0), and keeps the fastest.
  */
 final class LtPlan implements AutoCloseable {
     /** How many algorithms the heuristic is asked for; the fastest on the first call is kept. */
@@ -32,15 +33,36 @@ final class LtPlan implements AutoCloseable {
     final cublasLtMatrixLayoutOpaque_t layoutB;
     final cublasLtMatrixLayoutOpaque_t layoutA;
     final cublasLtMatrixLayoutOpaque_t layoutOut;
-    /** Candidates in the heuristic's order, each with the workspace it needs; {@link #choose} keeps one. */
+    /** Candidates in the order of the routes and, for cuBLASLt, the heuristic's; {@link #choose} keeps one. */
     private final List<Candidate> candidates = new ArrayList<>();
     private Candidate chosen;
 
-    /** One algorithm the heuristic offered. */
-    record Candidate(cublasLtMatmulAlgo_t algo, long workspaceBytes) {
+    /** One way to run the plan's product. */
+    sealed interface Candidate permits LtAlgorithm, CublasDefault {
+        GemmRoute route();
     }
 
-    LtPlan(cublasLtContext handle, LtGemm g, long workspaceLimit) {
+    /** One algorithm cuBLASLt's heuristic offered, with the workspace it needs. */
+    record LtAlgorithm(cublasLtMatmulAlgo_t algo, long workspaceBytes) implements Candidate {
+        @Override
+        public GemmRoute route() {
+            return GemmRoute.CUBLASLT;
+        }
+    }
+
+    /** {@code cublasGemmEx} with cuBLAS's default algorithm choice. */
+    record CublasDefault() implements Candidate {
+        @Override
+        public GemmRoute route() {
+            return GemmRoute.CUBLAS;
+        }
+    }
+
+    /**
+     * @param routes the routes to offer, in order (from {@link GemmRoutes#candidatesFor})
+     * @throws UnsupportedOperationException if no route has an algorithm for {@code g}
+     */
+    LtPlan(cublasLtContext handle, LtGemm g, long workspaceLimit, List<GemmRoute> routes) {
         LtType t = g.type();
         PointerPointer<Pointer> made = new PointerPointer<>(1);
         CublasLt.check(cublasLtMatmulDescCreate(made, t.compute, t.scale), "cublasLtMatmulDescCreate");
@@ -54,6 +76,21 @@ final class LtPlan implements AutoCloseable {
         layoutB = layout(made, t.operand, g.transB() ? g.k() : g.n(), g.transB() ? g.n() : g.k(), g.ldb());
         layoutA = layout(made, t.operand, g.transA() ? g.m() : g.k(), g.transA() ? g.k() : g.m(), g.lda());
         layoutOut = layout(made, t.output, g.n(), g.m(), g.ldo());
+        for (GemmRoute route : routes) {
+            if (route == GemmRoute.CUBLASLT) {
+                addHeuristicCandidates(handle, g, workspaceLimit, made);
+            } else {
+                candidates.add(new CublasDefault());
+            }
+        }
+        if (candidates.isEmpty()) {
+            close();
+            throw new UnsupportedOperationException("cuBLASLt has no algorithm for " + g);
+        }
+    }
+
+    private void addHeuristicCandidates(cublasLtContext handle, LtGemm g, long workspaceLimit,
+                                        PointerPointer<Pointer> made) {
         CublasLt.check(cublasLtMatmulPreferenceCreate(made), "cublasLtMatmulPreferenceCreate");
         cublasLtMatmulPreferenceOpaque_t preference = new cublasLtMatmulPreferenceOpaque_t(made.get(0));
         try (LongPointer limit = new LongPointer(1).put(workspaceLimit);
@@ -70,15 +107,11 @@ final class LtPlan implements AutoCloseable {
             }
             CublasLt.check(cublasLtMatmulAlgoGetHeuristic(handle, desc, layoutB, layoutA, layoutOut, layoutOut,
                     preference, MAX_CANDIDATES, results, found), "cublasLtMatmulAlgoGetHeuristic for " + g);
-            if (found.get() < 1) {
-                close();
-                throw new UnsupportedOperationException("cuBLASLt has no algorithm for " + g);
-            }
             for (int i = 0; i < found.get(); i++) {
                 cublasLtMatmulHeuristicResult_t r = results.getPointer(i);
                 cublasLtMatmulAlgo_t algo = new cublasLtMatmulAlgo_t();
                 Pointer.memcpy(algo, r.algo(), algo.sizeof());
-                candidates.add(new Candidate(algo, r.workspaceSize()));
+                candidates.add(new LtAlgorithm(algo, r.workspaceSize()));
             }
         } finally {
             cublasLtMatmulPreferenceDestroy(preference);
@@ -90,7 +123,7 @@ final class LtPlan implements AutoCloseable {
         return chosen != null || candidates.size() == 1;
     }
 
-    /** The chosen algorithm, or the heuristic's first until {@link #choose} runs. */
+    /** The chosen candidate, or the first until {@link #choose} runs. */
     Candidate algorithm() {
         return chosen != null ? chosen : candidates.get(0);
     }

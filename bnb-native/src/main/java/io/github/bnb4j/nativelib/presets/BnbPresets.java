@@ -19,13 +19,15 @@ import org.bytedeco.javacpp.tools.InfoMapper;
         target = "io.github.bnb4j.nativelib.internal.BnbC",
         value = @Platform(
                 include = {"bnb/types.h", "bnb/runtime.h", "bnb/quant.h", "bnb/optim.h", "bnb/gemm.h",
-                    "bnb/fourbit.h", "bnb/quantiles.h", "bnb/int8.h", "bnb/nn_ops.h", "bnb/bnb.h"},
+                    "bnb/fourbit.h", "bnb/quantiles.h", "bnb/int8.h", "bnb/nn_ops.h", "bnb/transformer.h",
+                    "bnb/bnb.h"},
                 link = "bnb_cpu"))
 public class BnbPresets implements InfoMapper {
     @Override
     public void map(InfoMap infoMap) {
         infoMap.put(new Info("BNB_API").cppTypes().annotations())
                 .put(new Info("BNB_BNB_H", "BNB_TYPES_H", "BNB_RUNTIME_H", "BNB_QUANT_H", "BNB_OPTIM_H", "BNB_GEMM_H",
-                        "BNB_FOURBIT_H", "BNB_QUANTILES_H", "BNB_INT8_H", "BNB_NN_OPS_H").skip());
+                        "BNB_FOURBIT_H", "BNB_QUANTILES_H", "BNB_INT8_H", "BNB_NN_OPS_H",
+                        "BNB_TRANSFORMER_H").skip());
     }
 }

@@ -10,7 +10,10 @@ import io.github.bnb4j.nativelib.Status;
 import org.bytedeco.javacpp.Loader;
 import org.junit.jupiter.api.Test;
 
-/** On a host without cuBLAS (CI's), the GEMM path fails with one message that says what to install. */
+/**
+ * On a host without cuBLAS (CI's), the GEMM path fails with one message that says what to install, for both
+ * routes (cuBLASLt and cublasGemmEx come from one load).
+ */
 class CublasLtMissingTest {
     @Test
     void missingCublasIsOneClearError() {
@@ -18,6 +21,8 @@ class CublasLtMissingTest {
         BnbException e = assertThrows(BnbException.class, () -> CublasLt.require("GEMM on cuda:0"));
         assertEquals(Status.NO_BACKEND, e.status());
         assertTrue(e.getMessage().contains("libcublasLt.so.13"), e.getMessage());
+        // the same load brings cublasGemmEx's library (GemmRoute.CUBLAS), so the message names it too
+        assertTrue(e.getMessage().contains("libcublas.so.13"), e.getMessage());
         assertTrue(e.getMessage().contains("org.bytedeco:cuda-redist"), e.getMessage());
         // Asked again: the same answer, not a NoClassDefFoundError from a half-initialised class.
         BnbException again = assertThrows(BnbException.class, () -> CublasLt.require("again"));

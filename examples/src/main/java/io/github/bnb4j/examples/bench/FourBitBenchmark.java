@@ -26,8 +26,9 @@ import io.github.bnb4j.core.functional.Gemm;
  * "call_us":..}}: {@code FourBit.matmul4bitInto} of an NF4 blocksize-64 weight [N, K] (plain or nested absmax) by
  * a batch of rows, against {@code Gemm} of the dense weight in the same dtype (cuBLASLt). {@code nf4_us} and
  * {@code dense_us} are device times from CUDA events over back-to-back calls; {@code call_us} is the wall time of
- * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches 1 and 8 take the
- * fused GEMV; batch 4096 (prefill and training shapes) dequantizes and runs the dense GEMM.</li>
+ * one Java call in a loop of calls synchronized once at its end (host overhead included). Batches up to
+ * {@code FourBitProduct.FUSED_GEMV_MAX_ROWS} take the fused GEMV; larger ones (16, and 4096 for prefill and
+ * training shapes) dequantize into a temporary and run the dense GEMM.</li>
  * <li>{@code {"kind":"gemv4bit_crossover","N":..,"K":..,"dtype":"bf16","batch":..,"fused_us":..,
  * "dequant_gemm_us":..}}: for batches up to the fused limit, the fused GEMV against dequantize + GEMM into
  * preallocated buffers (the other path without its allocation), the measurement behind
@@ -39,7 +40,7 @@ public final class FourBitBenchmark {
     private static final long[][] GEMV_SHAPES = {{4096, 4096}, {14336, 4096}, {4096, 14336}, {8192, 28672},
         {28672, 8192}};
     private static final long[][] PREFILL_SHAPES = {{4096, 4096}, {14336, 4096}};
-    private static final int[] GEMV_BATCHES = {1, 8};
+    private static final int[] GEMV_BATCHES = {1, 2, 4, 8, 16};
     private static final int PREFILL_BATCH = 4096;
     private static final int[] CROSSOVER_BATCHES = {1, 2, 4, 8, 12, 16};
     private static final DType[] GEMV_TYPES = {DType.F16, DType.BF16};
