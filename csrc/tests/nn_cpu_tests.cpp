@@ -219,6 +219,45 @@ void test_cross_entropy() {
     CHECK(isnan(loss) && count == 0.0f, "all ignored: loss %g, count %g", loss, count);
 }
 
+// Casts against hand-computed bits: ties to even in f16 and bf16, overflow to infinity, subnormals, NaN, and the
+// exact round trip of 16-bit values through f32.
+void test_cast() {
+    const float x[] = {1.0f, 1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 65504.0f, 65520.0f, 0x1p-24f, -0.0f,
+                       1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, 3.0e38f, NAN};
+    const int64_t n = sizeof(x) / sizeof(x[0]);
+    const uint16_t want_half[n] = {0x3c00, 0x3c00, 0x3c02, 0x7bff, 0x7c00, 0x0001, 0x8000, 0x3c04, 0x3c0c, 0x7c00,
+                                   0x7fff};
+    const uint16_t want_bf16[n] = {0x3f80, 0x3f80, 0x3f80, 0x4780, 0x4780, 0x3380, 0x8000, 0x3f80, 0x3f82, 0x7f62,
+                                   0x7fff};
+    uint16_t half[n], bf16[n], half_from_bf16[n];
+    float back[n];
+    CHECK_OK(bnb_cpu_nn_cast(BNB_F32, x, BNB_F16, half, n));
+    CHECK_OK(bnb_cpu_nn_cast(BNB_F32, x, BNB_BF16, bf16, n));
+    for (int64_t i = 0; i < n - 1; ++i) {
+        CHECK(half[i] == want_half[i], "f32 %a -> f16 %04x, want %04x", x[i], half[i], want_half[i]);
+        CHECK(bf16[i] == want_bf16[i], "f32 %a -> bf16 %04x, want %04x", x[i], bf16[i], want_bf16[i]);
+    }
+    CHECK((half[n - 1] & 0x7c00) == 0x7c00 && (half[n - 1] & 0x3ff) != 0, "NaN -> f16 %04x", half[n - 1]);
+    CHECK((bf16[n - 1] & 0x7f80) == 0x7f80 && (bf16[n - 1] & 0x7f) != 0, "NaN -> bf16 %04x", bf16[n - 1]);
+    CHECK_OK(bnb_cpu_nn_cast(BNB_F16, half, BNB_F32, back, n));
+    for (int64_t i = 0; i < n - 1; ++i)
+        CHECK(test::bits_of(back[i]) == test::bits_of(bnb::half_to_float(half[i])), "f16 %04x -> f32 %a", half[i],
+              back[i]);
+    // bf16 -> f16 goes through f32 (exact) and rounds once; 3e38 overflows to infinity.
+    CHECK_OK(bnb_cpu_nn_cast(BNB_BF16, bf16, BNB_F16, half_from_bf16, n));
+    for (int64_t i = 0; i < n - 1; ++i) {
+        const uint16_t want = bnb::float_to_half(bnb::bf16_to_float(bf16[i]));
+        CHECK(half_from_bf16[i] == want, "bf16 %04x -> f16 %04x, want %04x", bf16[i], half_from_bf16[i], want);
+    }
+    CHECK_OK(bnb_cpu_nn_cast(BNB_F32, x, BNB_F32, back, n));
+    CHECK(memcmp(back, x, sizeof(x)) == 0, "an f32 -> f32 cast is not a copy");
+    CHECK_OK(bnb_cpu_nn_cast(BNB_F32, nullptr, BNB_F16, nullptr, 0));
+    CHECK_FAILS(bnb_cpu_nn_cast(BNB_U8, x, BNB_F16, half, n), BNB_ERR_UNSUPPORTED);
+    CHECK_FAILS(bnb_cpu_nn_cast(BNB_F32, x, BNB_I8, half, n), BNB_ERR_UNSUPPORTED);
+    CHECK_FAILS(bnb_cpu_nn_cast(BNB_F32, x, BNB_F16, half, -1), BNB_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(bnb_cpu_nn_cast(BNB_F32, nullptr, BNB_F16, half, n), BNB_ERR_INVALID_ARGUMENT);
+}
+
 }  // namespace
 
 int main() {
@@ -229,5 +268,6 @@ int main() {
     test_layer_norm();
     test_embedding();
     test_cross_entropy();
+    test_cast();
     return test::finish_program("bnb_nn_cpu_tests");
 }

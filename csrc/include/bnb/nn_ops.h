@@ -1,6 +1,6 @@
 /*
  * bnb4j C API, nn family: the functional ops the layers of bnb-nn are built from. Activations and their
- * gradients, SwiGLU, elementwise add/mul/scale, column sums, LayerNorm, embedding gather and scatter-add,
+ * gradients, SwiGLU, elementwise add/mul/scale, dtype casts, column sums, LayerNorm, embedding gather and scatter-add,
  * dropout (Philox4x32-10, the same mask on every backend) and softmax cross-entropy. Conventions: bnb/bnb.h.
  *
  * dtype is BNB_F32, BNB_F16 or BNB_BF16 (anything else: BNB_ERR_UNSUPPORTED) and names the element type of
@@ -86,6 +86,14 @@ BNB_API bnb_status bnb_cpu_nn_scale(int32_t dtype,
                                     float s,
                                     void* out,     /* [n], out */
                                     int64_t n);
+/* Dtype conversion: out[i] = x[i] converted from src_dtype to dst_dtype (each BNB_F32, BNB_F16 or BNB_BF16),
+ * through f32 (exact from 16 bits) with one rounding to nearest even; NaN stays NaN (sign and payload not kept),
+ * values beyond the target's range become infinities. src_dtype == dst_dtype copies. out must not overlap x. */
+BNB_API bnb_status bnb_cpu_nn_cast(int32_t src_dtype,
+                                   const void* x,  /* [n] src_dtype */
+                                   int32_t dst_dtype,
+                                   void* out,      /* [n] dst_dtype, out */
+                                   int64_t n);
 /* Dropout with p in [0, 1]: element i is kept when (w >> 8) >= round(p * 2^24), where w is word i % 4 of
  * Philox4x32-10 (key = seed as {low, high} 32-bit words, counter = {low, high} words of offset + i / 4, 0, 0);
  * out[i] = x[i] * (1 / (1 - p)) when kept (the factor an f32; 0 for p = 1), else 0. The backward of dropout is
@@ -197,6 +205,8 @@ BNB_API bnb_status bnb_cuda_nn_add(int32_t dtype, const void* a, const void* b, 
 BNB_API bnb_status bnb_cuda_nn_mul(int32_t dtype, const void* a, const void* b, void* out, int64_t n, int64_t nb,
                                    void* stream);
 BNB_API bnb_status bnb_cuda_nn_scale(int32_t dtype, const void* x, float s, void* out, int64_t n, void* stream);
+BNB_API bnb_status bnb_cuda_nn_cast(int32_t src_dtype, const void* x, int32_t dst_dtype, void* out, int64_t n,
+                                    void* stream);
 BNB_API bnb_status bnb_cuda_nn_dropout(int32_t dtype, const void* x, float p, uint64_t seed, uint64_t offset,
                                        void* out, int64_t n, void* stream);
 BNB_API bnb_status bnb_cuda_nn_sum_rows(int32_t dtype, const void* x, int64_t rows, int64_t cols, void* out,

@@ -14,7 +14,8 @@
 // 4: the stream-ordered device pool (bnb_cuda_malloc_async, bnb_cuda_free_async) and the nn family
 //    (bnb/nn_ops.h).
 // 5: the transformer family (bnb/transformer.h) and bnb_cuda_int8_fused_matmul (bnb/int8.h).
-#define BNB_CUDA_PLUGIN_ABI 5
+// 6: bnb_cuda_nn_cast (bnb/nn_ops.h).
+#define BNB_CUDA_PLUGIN_ABI 6
 
 // X(name, (parameters), (arguments)): every bnb_cuda_* function of the family headers, grouped by family
 // (bnb/runtime.h, bnb/quant.h, bnb/optim.h, ...). A new family appends its group at the end.
@@ -203,7 +204,11 @@
       (int32_t dtype, const void* x, int32_t out_dtype, void* out, int64_t rows, int64_t n, void* stream),     \
       (dtype, x, out_dtype, out, rows, n, stream))                                                             \
     X(bnb_cuda_argmax, (int32_t dtype, const void* x, int64_t* out, int64_t rows, int64_t n, void* stream),    \
-      (dtype, x, out, rows, n, stream))
+      (dtype, x, out, rows, n, stream))                                                                        \
+    /* bnb/nn_ops.h, continued */                                                                              \
+    X(bnb_cuda_nn_cast,                                                                                        \
+      (int32_t src_dtype, const void* x, int32_t dst_dtype, void* out, int64_t n, void* stream),               \
+      (src_dtype, x, dst_dtype, out, n, stream))
 
 #define BNB_CUDA_TABLE_ENTRY(name, params, args) bnb_status(*name) params;
 struct bnb_cuda_table {

@@ -8,8 +8,8 @@ import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 
 /**
- * PyTorch's initialisations, drawn on the host from a seeded generator and copied to the device once, at
- * construction.
+ * PyTorch's (and upstream's embeddings') initialisations, drawn on the host from a seeded generator and copied to
+ * the device once, at construction.
  */
 final class Init {
     private Init() {
@@ -47,6 +47,29 @@ final class Init {
     static Parameter kaimingParameter(String name, RandomGenerator rng, long fanIn, DType dtype, Device device,
             long... shape) {
         return new Parameter(name, kaimingUniform(rng, fanIn, dtype, device, shape));
+    }
+
+    /**
+     * {@code xavier_uniform_} of a [V, D] table (upstream's embeddings): {@code U(-b, b)}, {@code b = sqrt(6 / (D +
+     * V))} (fan in D, fan out V), with row {@code zeroRow} zeroed when it is not negative (the padding index).
+     */
+    static Tensor xavierUniformTable(RandomGenerator rng, long rows, long cols, long zeroRow, DType dtype,
+            Device device) {
+        double bound = Math.sqrt(6.0 / (rows + cols));
+        float[] values = new float[Math.toIntExact(Math.multiplyExact(rows, cols))];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = zeroRow >= 0 && i / cols == zeroRow ? 0f : (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return Tensor.fromFloats(values, dtype, device, rows, cols);
+    }
+
+    /** {@code torch.nn.Embedding}'s {@code normal_(0, 1)} of a [V, D] table (the quantized embeddings' start). */
+    static Tensor normalTable(RandomGenerator rng, long rows, long cols, DType dtype, Device device) {
+        float[] values = new float[Math.toIntExact(Math.multiplyExact(rows, cols))];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rng.nextGaussian();
+        }
+        return Tensor.fromFloats(values, dtype, device, rows, cols);
     }
 
     /** A generator: seeded when a seed was given, else a fresh one. */

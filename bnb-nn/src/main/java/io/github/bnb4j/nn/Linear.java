@@ -23,7 +23,6 @@ public final class Linear extends Module implements LinearLayer {
     private final DType dtype;
     private final ParameterSlot weight;
     private final ParameterSlot bias;
-    private final OnesColumn ones = new OnesColumn();
     private Tensor savedInput;
 
     /**
@@ -81,7 +80,7 @@ public final class Linear extends Module implements LinearLayer {
         Tensor gradIn = LinearMath.inputGrad(g, weight.value(), x.shape());
         try {
             LinearMath.accumulateWeight(weight, g, LinearMath.matrix(x, m, inFeatures), 1f);
-            LinearMath.accumulateBias(bias, g, ones);
+            LinearMath.accumulateBias(bias, g);
         } catch (RuntimeException e) {
             gradIn.close();
             throw e;
@@ -123,11 +122,6 @@ public final class Linear extends Module implements LinearLayer {
     @Override
     void releaseSaved() {
         savedInput = null;
-    }
-
-    @Override
-    void closeOwned() {
-        ones.close();
     }
 
     /** Options of a {@link Linear}, upstream's defaults unless set. */

@@ -1,10 +1,9 @@
 package io.github.bnb4j.nn;
 
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.github.bnb4j.core.DType;
@@ -15,6 +14,8 @@ import io.github.bnb4j.core.functional.Blocksize;
 import io.github.bnb4j.core.functional.FourBit;
 import io.github.bnb4j.core.functional.FourBitOptions;
 import io.github.bnb4j.core.functional.QuantType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The QLoRA layer (upstream {@code Linear4bit(input_features, output_features, bias=True, compute_dtype=None,
@@ -24,10 +25,12 @@ import io.github.bnb4j.core.functional.QuantType;
  *   forward:   y [..., N] = x [..., K] · dequant(W)ᵀ + b       (FourBit.matmul4bit, in x's dtype)
  *   backward:  dx = dy · dequant(W),   grad(b) += Σ_rows dy    (no weight gradient: W is frozen, as upstream)
  * </pre>
- * <b>Dtypes.</b> The product computes in the input's dtype (F32, F16 or BF16). {@code computeDtype}, when set, is
- * the dtype inputs must have and the dtype of the bias and of the dense weight the layer is initialised from;
- * unset, any float input is taken and the bias is F32. bnb4j has no cast op yet, so where upstream casts the input
- * to {@code compute_dtype} and the bias to the input's dtype, an input of another dtype is refused with a message.
+ * <b>Dtypes</b>, as upstream: any F32, F16 or BF16 input is taken. The product runs in the compute dtype: the
+ * input is cast to it, the bias too (a temporary; upstream casts the bias to the input's dtype for good), and the
+ * output is cast back to the input's dtype (one rounding each, {@code Elementwise.cast}). {@code computeDtype} is
+ * the one set; unset, the first F32 or BF16 input sets it to its own dtype (upstream {@code set_compute_type}),
+ * and F16 inputs compute in F16. The bias and the dense weight the layer starts from have {@code computeDtype}
+ * (F32 when unset). Backward casts the same way: dx in the input's dtype, the bias's gradient in its own.
  *
  * <p><b>State dict</b> (upstream's and transformers' keys): {@code weight} (U8 [ceil(N·K / 2), 1]), {@code bias},
  * {@code weight.absmax}, {@code weight.quant_map}, when nested {@code weight.nested_absmax} and
@@ -36,13 +39,16 @@ import io.github.bnb4j.core.functional.QuantType;
  * are the checkpoint's), or a dense {@code weight} [N, K], which it quantizes with the layer's options.
  */
 public sealed class Linear4bit extends Module implements LinearLayer permits LinearNF4, LinearFP4 {
+    private static final Logger LOG = LoggerFactory.getLogger(Linear4bit.class);
+    private static final AtomicBoolean F16_WARNED = new AtomicBoolean();
+
     private final long inFeatures;
     private final long outFeatures;
-    private final DType computeDtype;
     private final DType dtype;
+    private DType computeDtype;
+    private DType savedCompute;
     private final FourBitOptions options;
     private final ParameterSlot bias;
-    private final OnesColumn ones = new OnesColumn();
     private Params4bit weight;
     private Tensor savedInput;
 
@@ -88,42 +94,75 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
     }
 
     /**
-     * Forward: {@code x · dequant(W)ᵀ + b}; see the class comment. Allocates the output only.
+     * Forward: {@code x · dequant(W)ᵀ + b} in the compute dtype; see the class comment.
      *
-     * @param input F32, F16 or BF16 (the compute dtype when set, the bias's when there is a bias) [..., K]
+     * @param input F32, F16 or BF16 [..., K] on the layer's device
      * @return [..., N] of the input's dtype
      * @throws IllegalArgumentException if the input's dtype, last dimension or device does not fit
      */
     @Override
     protected Tensor forwardImpl(Tensor input) {
         Params4bit w = weight;
-        LinearMath.rows(this, "input", input, computeDtype, w.device(), inFeatures);
-        Tensor out;
-        if (bias == null) {
-            out = FourBit.matmul4bit(input, w.packed(), w.state());
-        } else {
-            Tensor b = bias.value();
-            if (b.dtype() != input.dtype()) {
-                throw new IllegalArgumentException(describe() + ": input must be " + b.dtype() + " like the bias (set"
-                        + " computeDtype to the input's dtype when building the layer; bnb4j does not cast), got "
-                        + input);
+        LinearMath.rows(this, "input", input, null, w.device(), inFeatures);
+        DType compute = computeFor(input);
+        Tensor x = null;
+        Tensor b = null;
+        try {
+            x = Casts.to(input, compute);
+            Tensor out;
+            if (bias == null) {
+                out = FourBit.matmul4bit(x, w.packed(), w.state());
+            } else {
+                b = Casts.to(bias.value(), compute);
+                out = FourBit.matmul4bit(x, w.packed(), w.state(), b);
             }
-            out = FourBit.matmul4bit(input, w.packed(), w.state(), b);
+            out = Casts.replace(out, input.dtype());
+            savedInput = isTraining() ? input : null;
+            savedCompute = compute;
+            return out;
+        } finally {
+            Casts.release(x, input);
+            Casts.release(b, bias == null ? null : bias.value());
         }
-        savedInput = isTraining() ? input : null;
-        return out;
+    }
+
+    /**
+     * The compute dtype for an input (upstream {@code set_compute_type}, run once): the one set; unset, the first
+     * F32 or BF16 input sets it to its dtype, while an F16 input computes in F16 (with upstream's warning, once).
+     */
+    private DType computeFor(Tensor input) {
+        DType t = input.dtype();
+        if (computeDtype == null && t != DType.F16) {
+            computeDtype = t;
+        }
+        if (t == DType.F16 && computeDtype != DType.F16 && !F16_WARNED.getAndSet(true)) {
+            LOG.warn("Input type into Linear4bit is F16, but computeDtype is {}. This will lead to slow inference{}",
+                    computeDtype == null ? "unset (F32 by default upstream)" : computeDtype,
+                    input.numel() == input.size(input.rank() - 1) ? "." : " or training speed.");
+        }
+        return computeDtype == null ? t : computeDtype;
     }
 
     @Override
     protected Tensor backwardImpl(Tensor gradOutput) {
         Tensor x = requireSaved(savedInput);
         long m = LinearMath.gradRows(this, gradOutput, x, outFeatures);
-        Tensor gradIn = FourBit.matmul4bitBackward(gradOutput, weight.packed(), weight.state());
+        Tensor g = null;
+        Tensor gb = null;
+        Tensor gradIn = null;
         try {
-            LinearMath.accumulateBias(bias, LinearMath.matrix(gradOutput, m, outFeatures), ones);
+            g = Casts.to(gradOutput, savedCompute);
+            gradIn = Casts.replace(FourBit.matmul4bitBackward(g, weight.packed(), weight.state()), x.dtype());
+            if (bias != null && bias.requiresGrad()) {
+                gb = Casts.to(gradOutput, bias.value().dtype());
+                LinearMath.accumulateBias(bias, LinearMath.matrix(gb, m, outFeatures));
+            }
         } catch (RuntimeException e) {
-            gradIn.close();
+            NnTensors.closeAll(gradIn);
             throw e;
+        } finally {
+            Casts.release(g, gradOutput);
+            Casts.release(gb, gradOutput);
         }
         savedInput = null;
         return gradIn;
@@ -144,7 +183,7 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         return options.quantType();
     }
 
-    /** The dtype inputs must have, when set (upstream {@code compute_dtype}). */
+    /** The compute dtype, when set by the builder or by the first F32/BF16 input (upstream {@code compute_dtype}). */
     public Optional<DType> computeDtype() {
         return Optional.ofNullable(computeDtype);
     }
@@ -185,54 +224,13 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
     @Override
     Staged stageLoad(StateEntries entries) {
         Staged biasLoad = super.stageLoad(entries); // only the bias is a registered parameter
-        Tensor w = entries.require("weight", "U8 packed 4-bit codes with its quant state, or a dense float ["
-                + outFeatures + ", " + inFeatures + "]");
-        Params4bit loaded = prequantized(entries) ? loadPrequantized(entries, w) : quantizeDense(entries, w);
+        Params4bit loaded = FourBitWeights.load(entries, outFeatures, inFeatures, options, device());
         return Staged.of(() -> {
             Params4bit old = weight;
             weight = loaded;
             old.close();
             biasLoad.commit();
         }, loaded::close);
-    }
-
-    private static boolean prequantized(StateEntries entries) {
-        return entries.keys().stream().anyMatch(k -> k.startsWith("weight."));
-    }
-
-    private Params4bit loadPrequantized(StateEntries entries, Tensor w) {
-        Map<String, Tensor> stats = new LinkedHashMap<>();
-        for (String k : entries.keys()) {
-            if (k.startsWith("weight.")) {
-                stats.put(k, entries.optional(k));
-            }
-        }
-        Params4bit loaded;
-        try {
-            loaded = Params4bit.fromPrequantized(w, stats, "weight.", device());
-        } catch (IllegalArgumentException e) {
-            throw entries.error("weight", e);
-        }
-        long[] shape = loaded.state().shape();
-        if (!Arrays.equals(shape, new long[] {outFeatures, inFeatures}) || loaded.quantType() != quantType()) {
-            loaded.close();
-            throw entries.error("weight", "must be a " + quantType() + " weight of shape [" + outFeatures + ", "
-                    + inFeatures + "], got " + loaded.state());
-        }
-        return loaded;
-    }
-
-    private Params4bit quantizeDense(StateEntries entries, Tensor w) {
-        if (!LinearMath.isFloat(w.dtype()) || !Arrays.equals(w.shape(), new long[] {outFeatures, inFeatures})) {
-            throw entries.error("weight", "must be a dense F32, F16 or BF16 [" + outFeatures + ", " + inFeatures
-                    + "] (or U8 codes with their quant state), got " + w);
-        }
-        if (w.device().equals(device())) {
-            return Params4bit.quantize(w, options);
-        }
-        try (Tensor here = w.to(device())) {
-            return Params4bit.quantize(here, options);
-        }
     }
 
     @Override
@@ -268,7 +266,6 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
     @Override
     void closeOwned() {
         weight.close();
-        ones.close();
     }
 
     /**
@@ -306,7 +303,8 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         }
 
         /**
-         * The dtype of inputs, bias and the initial dense weight (default: unset; see the class comment).
+         * The compute dtype, also the dtype of the bias and the initial dense weight (default: unset; see the class
+         * comment).
          *
          * @return this builder
          * @throws IllegalArgumentException unless F32, F16 or BF16

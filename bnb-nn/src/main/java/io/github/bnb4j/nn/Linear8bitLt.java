@@ -1,6 +1,5 @@
 package io.github.bnb4j.nn;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,7 +40,6 @@ public final class Linear8bitLt extends Module implements LinearLayer {
     private final float threshold;
     private final ParameterSlot weight16;
     private final ParameterSlot bias;
-    private final OnesColumn ones = new OnesColumn();
     private Int8Params weight;
     private Int8Workspace workspace;
     private Tensor savedInput;
@@ -133,7 +131,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
             if (weight16 != null) {
                 LinearMath.accumulateWeight(weight16, g, LinearMath.matrix(x, m, inFeatures), 1f);
             }
-            LinearMath.accumulateBias(bias, g, ones);
+            LinearMath.accumulateBias(bias, g);
         } catch (RuntimeException e) {
             gradIn.close();
             throw e;
@@ -210,49 +208,13 @@ public final class Linear8bitLt extends Module implements LinearLayer {
             return super.stageLoad(entries);
         }
         Staged biasLoad = super.stageLoad(entries);
-        Tensor w = entries.require(Int8StateDict.WEIGHT, "I8 [" + outFeatures + ", " + inFeatures + "] with "
-                + Int8StateDict.SCB + ", or a dense float weight");
-        Int8Params loaded = w.dtype() == DType.I8 ? loadInt8(entries) : quantizeDense(entries, w);
+        Int8Params loaded = Int8Weights.load(entries, outFeatures, inFeatures, threshold, device());
         return Staged.of(() -> {
             Int8Params old = weight;
             weight = loaded;
             old.close();
             biasLoad.commit();
         }, loaded::close);
-    }
-
-    private Int8Params loadInt8(StateEntries entries) {
-        Map<String, Tensor> own = new java.util.LinkedHashMap<>();
-        for (String k : new String[] {Int8StateDict.WEIGHT, Int8StateDict.SCB, Int8StateDict.WEIGHT_FORMAT}) {
-            if (entries.has(k)) {
-                own.put(k, entries.optional(k));
-            }
-        }
-        Int8Params loaded;
-        try {
-            loaded = Int8Params.fromStateDict(own, "", device(), threshold);
-        } catch (IllegalArgumentException e) {
-            throw entries.error(Int8StateDict.WEIGHT, e);
-        }
-        if (!Arrays.equals(loaded.int8().cb().shape(), new long[] {outFeatures, inFeatures})) {
-            loaded.close();
-            throw entries.error(Int8StateDict.WEIGHT, "must be I8 [" + outFeatures + ", " + inFeatures + "], got "
-                    + own.get(Int8StateDict.WEIGHT));
-        }
-        return loaded;
-    }
-
-    private Int8Params quantizeDense(StateEntries entries, Tensor w) {
-        if (!LinearMath.isFloat(w.dtype()) || !Arrays.equals(w.shape(), new long[] {outFeatures, inFeatures})) {
-            throw entries.error(Int8StateDict.WEIGHT, "must be I8 codes with SCB, or a dense F32, F16 or BF16 ["
-                    + outFeatures + ", " + inFeatures + "], got " + w);
-        }
-        if (w.device().equals(device())) {
-            return Int8Params.quantize(w, threshold);
-        }
-        try (Tensor here = w.to(device())) {
-            return Int8Params.quantize(here, threshold);
-        }
     }
 
     @Override
@@ -307,7 +269,6 @@ public final class Linear8bitLt extends Module implements LinearLayer {
     void closeOwned() {
         weight.close();
         workspace.close();
-        ones.close();
     }
 
     /** Options of a {@link Linear8bitLt}, upstream's defaults unless set. */

@@ -7,6 +7,8 @@ import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.MatrixOperand;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.functional.Gemm;
+import io.github.bnb4j.core.functional.nn.Accumulation;
+import io.github.bnb4j.core.functional.nn.Elementwise;
 
 /**
  * The checks and gradient products the linear layers share. Activations [..., F] are taken as matrices [M, F],
@@ -117,14 +119,14 @@ final class LinearMath {
         }
     }
 
-    /** {@code grad(bias) [N] += onesᵀ [1, M] · gradOut [M, N]}; nothing without a bias, for M = 0 or when frozen. */
-    static void accumulateBias(ParameterSlot bias, Tensor grad2d, OnesColumn ones) {
+    /**
+     * {@code grad(bias) [N] += Σ_rows gradOut [M, N]} (a column sum in f32, one rounding, deterministic); nothing
+     * without a bias, for M = 0 or when frozen. gradOut has the bias's dtype.
+     */
+    static void accumulateBias(ParameterSlot bias, Tensor grad2d) {
         if (bias == null || !bias.requiresGrad() || grad2d.size(0) == 0) {
             return;
         }
-        long m = grad2d.size(0);
-        Tensor g = bias.gradForAccumulation();
-        Tensor column = ones.column(m, grad2d.dtype(), grad2d.device());
-        Gemm.gemmInto(MatrixOperand.transposed(column), MatrixOperand.of(grad2d), 1f, 1f, g.reshape(1, g.numel()));
+        Elementwise.sumRowsInto(grad2d, bias.gradForAccumulation(), Accumulation.ADD);
     }
 }

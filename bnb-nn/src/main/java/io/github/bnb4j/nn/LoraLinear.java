@@ -7,6 +7,9 @@ import io.github.bnb4j.core.MatrixOperand;
 import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.functional.Gemm;
+import io.github.bnb4j.core.functional.nn.Dropout;
+import io.github.bnb4j.core.functional.nn.DropoutMask;
+import io.github.bnb4j.core.functional.nn.Elementwise;
 
 /**
  * A LoRA adapter on a frozen linear layer (PEFT's {@code lora.Linear}; with a {@link Linear4bit} base, the QLoRA
@@ -16,16 +19,17 @@ import io.github.bnb4j.core.functional.Gemm;
  *   forward:   y = base(x) + s · (drop(x) · Aᵀ) · Bᵀ             s = alpha / r,  h = drop(x) · Aᵀ [M, r]
  *   backward:  dh = s · dy · B
  *              grad(B) += s · dyᵀ · h,   grad(A) += dhᵀ · drop(x)
- *              dx = base.backward(dy) + dh · A
+ *              dx = base.backward(dy) + drop'(dh · A)                    (drop': the forward's mask again)
  * </pre>
  * A starts as PEFT's {@code kaiming_uniform_(a = sqrt(5))} ({@code U(-1/sqrt(K), 1/sqrt(K))}) and B as zeros, so
  * the adapter starts as the identity of the base. A and B have the base's {@link LinearLayer#dtype()}, which the
  * input must have. State-dict keys are PEFT's: {@code base_layer.*}, {@code lora_A.weight}, {@code lora_B.weight}.
  *
  * <p><b>Dropout.</b> {@code dropout} is the probability of zeroing an element of the adapter's input (PEFT's
- * {@code lora_dropout}, default 0). It is the identity in eval mode; in training mode a probability above 0 needs
- * an elementwise dropout op that bnb-core does not have yet, so forward then throws
- * {@link UnsupportedOperationException}.
+ * {@code lora_dropout}, default 0), scaling the others by {@code 1 / (1 - dropout)}; the identity in eval mode. In
+ * training each forward draws a fresh Philox mask ({@code DropoutMask}, from the builder's seed when set) and keeps
+ * the dropped input drop(x) [M, K] for backward, where the adapter's input gradient goes back through the same
+ * mask. The base layer sees x itself.
  */
 public final class LoraLinear extends Module {
     private final Module base;
@@ -38,6 +42,9 @@ public final class LoraLinear extends Module {
     private final ParameterSlot loraB;
     private Tensor savedInput;
     private Tensor savedHidden;
+    private Tensor savedDropped;
+    private DropoutMask savedMask;
+    private DropoutMask nextMask;
     private boolean merged;
 
     private LoraLinear(Builder b) {
@@ -61,6 +68,7 @@ public final class LoraLinear extends Module {
         }
         this.loraA = registerParameter("lora_A.weight", a);
         this.loraB = registerParameter("lora_B.weight", zeros);
+        this.nextMask = new DropoutMask(b.dropout, rng.nextLong(), 0);
     }
 
     /**
@@ -78,40 +86,41 @@ public final class LoraLinear extends Module {
      *
      * @param input the base's dtype, [..., K], on its device
      * @return [..., N] of the input's dtype
-     * @throws IllegalArgumentException      if the input does not fit the base
-     * @throws UnsupportedOperationException in training mode with dropout above 0 (no dropout op yet)
+     * @throws IllegalArgumentException if the input does not fit the base
      */
     @Override
     protected Tensor forwardImpl(Tensor input) {
         long m = LinearMath.rows(this, "input", input, layer.dtype(), layer.device(), layer.inFeatures());
-        if (isTraining() && dropout > 0 && !merged) {
-            throw new UnsupportedOperationException(describe() + ": dropout " + dropout + " in training mode needs"
-                    + " the elementwise dropout op of core.functional.nn, which bnb-core does not have yet; use"
-                    + " dropout 0 or eval mode");
-        }
         releaseSaved();
         Tensor out = base.forward(input);
         if (merged) {
             return out;
         }
         Tensor hidden = null;
+        Tensor dropped = null;
+        DropoutMask mask = null;
         try {
             Tensor x2d = LinearMath.matrix(input, m, layer.inFeatures());
-            hidden = Gemm.matmul(MatrixOperand.of(x2d), MatrixOperand.transposed(loraA.value()));
+            if (isTraining() && dropout > 0) {
+                mask = nextMask;
+                dropped = Dropout.forward(x2d, mask);
+                nextMask = mask.next(x2d.numel());
+            }
+            Tensor adapterInput = dropped == null ? x2d : dropped;
+            hidden = Gemm.matmul(MatrixOperand.of(adapterInput), MatrixOperand.transposed(loraA.value()));
             if (m > 0) {
                 Gemm.gemmInto(MatrixOperand.of(hidden), MatrixOperand.transposed(loraB.value()), scaling, 1f,
                         LinearMath.matrix(out, m, layer.outFeatures()));
             }
         } catch (RuntimeException e) {
-            out.close();
-            if (hidden != null) {
-                hidden.close();
-            }
+            NnTensors.closeAll(out, hidden, dropped);
             throw e;
         }
         if (isTraining()) {
             savedInput = input;
             savedHidden = hidden;
+            savedDropped = dropped;
+            savedMask = mask;
         } else {
             hidden.close();
         }
@@ -130,12 +139,19 @@ public final class LoraLinear extends Module {
             if (m > 0) {
                 Tensor g = LinearMath.matrix(gradOutput, m, layer.outFeatures());
                 Tensor x2d = LinearMath.matrix(x, m, layer.inFeatures());
+                Tensor gradIn2d = LinearMath.matrix(gradIn, m, layer.inFeatures());
                 try (Tensor dh = Tensor.empty(g.dtype(), g.device(), m, rank)) {
                     Gemm.gemmInto(MatrixOperand.of(g), MatrixOperand.of(loraB.value()), scaling, 0f, dh);
                     LinearMath.accumulateWeight(loraB, g, savedHidden, scaling);
-                    LinearMath.accumulateWeight(loraA, dh, x2d, 1f);
-                    Gemm.gemmInto(MatrixOperand.of(dh), MatrixOperand.of(loraA.value()), 1f, 1f,
-                            LinearMath.matrix(gradIn, m, layer.inFeatures()));
+                    LinearMath.accumulateWeight(loraA, dh, savedDropped == null ? x2d : savedDropped, 1f);
+                    if (savedMask == null) {
+                        Gemm.gemmInto(MatrixOperand.of(dh), MatrixOperand.of(loraA.value()), 1f, 1f, gradIn2d);
+                    } else { // dx += drop'(dh · A): the adapter's path through the forward's mask
+                        try (Tensor dDropped = Gemm.matmul(MatrixOperand.of(dh), MatrixOperand.of(loraA.value()));
+                                Tensor dx = Dropout.backward(dDropped, savedMask)) {
+                            Elementwise.addInPlace(gradIn2d, dx, 1f);
+                        }
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -206,6 +222,11 @@ public final class LoraLinear extends Module {
         return scaling;
     }
 
+    /** The mask the next training forward draws (its offset advances by each forward's input). */
+    public DropoutMask nextDropoutMask() {
+        return nextMask;
+    }
+
     /** The dropout probability of the adapter's input. */
     public float dropout() {
         return dropout;
@@ -214,10 +235,10 @@ public final class LoraLinear extends Module {
     @Override
     void releaseSaved() {
         savedInput = null;
-        if (savedHidden != null) {
-            savedHidden.close();
-            savedHidden = null;
-        }
+        savedMask = null;
+        NnTensors.closeAll(savedHidden, savedDropped);
+        savedHidden = null;
+        savedDropped = null;
     }
 
     /** Options of a {@link LoraLinear}: PEFT's defaults unless set. */
@@ -274,7 +295,7 @@ public final class LoraLinear extends Module {
             return this;
         }
 
-        /** Seeds A's initialisation (and the dropout masks, once there is a dropout op). @return this builder */
+        /** Seeds A's initialisation and the dropout masks (default: unseeded). @return this builder */
         public Builder seed(long value) {
             this.seed = value;
             return this;

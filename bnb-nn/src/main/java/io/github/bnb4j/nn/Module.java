@@ -75,7 +75,8 @@ public abstract class Module implements AutoCloseable {
      * its output; adds the parameters' gradients into their {@link Parameter#grad()}.
      *
      * @param gradOutput the gradient with respect to the output: the output's shape and dtype, on its device
-     * @return a new tensor of the input's shape the caller owns
+     * @return a new tensor of the input's shape the caller owns (null where the input has no gradient: an
+     *         embedding's integer indices)
      * @throws NullPointerException     if {@code gradOutput} is null
      * @throws IllegalArgumentException if {@code gradOutput} does not fit the last output
      * @throws IllegalStateException    if the module is in eval mode, no forward in training mode preceded this

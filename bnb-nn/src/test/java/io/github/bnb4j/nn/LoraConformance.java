@@ -12,6 +12,8 @@ import java.util.stream.Stream;
 
 import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Tensor;
+import io.github.bnb4j.core.functional.nn.Dropout;
+import io.github.bnb4j.core.functional.nn.DropoutMask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -167,14 +169,72 @@ abstract class LoraConformance extends NnConformance {
     }
 
     @Test
-    void dropoutIsTheIdentityInEvalAndRefusedInTrainingUntilThereIsAnOp() {
-        Linear base = Linear.builder(4, 2).device(device()).seed(1).build();
-        LoraLinear lora = track(LoraLinear.builder(base).dropout(0.1f).build());
-        Tensor x = tensor(gaussian(8, 3, 1, DType.F32), DType.F32, 2, 4);
-        assertThrowsNaming(UnsupportedOperationException.class, () -> lora.forward(x), "LoraLinear (root)",
-                "dropout 0.1", "training");
+    void dropoutInTrainingGoesThroughTheMaskBothWays() {
+        int m = 5;
+        int k = 9;
+        int n = 3;
+        int r = 2;
+        Linear base = Linear.builder(k, n).device(device()).seed(1).build();
+        LoraLinear lora = track(LoraLinear.builder(base).rank(r).dropout(0.3f).seed(4).build());
+        float[] a = gaussian(r * k, 2, 0.5, DType.F32);
+        float[] bm = gaussian(n * r, 3, 0.5, DType.F32);
+        float[] x = gaussian(m * k, 4, 1, DType.F32);
+        float[] g = gaussian(m * n, 5, 1, DType.F32);
+        Map<String, Tensor> dict = new LinkedHashMap<>(base.stateDict());
+        dict.replaceAll((key, v) -> v.to(device()));
+        Map<String, Tensor> full = new LinkedHashMap<>();
+        dict.forEach((key, v) -> full.put("base_layer." + key, v));
+        full.put("lora_A.weight", tensor(a, DType.F32, r, k));
+        full.put("lora_B.weight", tensor(bm, DType.F32, n, r));
+        lora.loadStateDict(full);
+        Tensor input = tensor(x, DType.F32, m, k);
+        DropoutMask first = lora.nextDropoutMask();
+        lora.forward(input).close();
+        DropoutMask mask = lora.nextDropoutMask();
+        assertEquals(first.next(m * k), mask, "each training forward draws the next mask");
+        float[] y = lora.forward(input).toFloatArray();
+        float[] dropped = Dropout.forward(input, mask).toFloatArray();
+        float s = lora.scaling();
+        float[] baseOut = base.forward(input).toFloatArray();
+        float[] hf = toFloats(matmul(dropped, a, m, k, r, true));
+        double[] want = matmul(hf, bm, m, r, n, true);
+        double[] mag = matmul(toFloats(magnitude(dropped, a, m, k, r, true)), abs(bm), m, r, n, true);
+        for (int i = 0; i < want.length; i++) {
+            want[i] = baseOut[i] + s * want[i];
+            mag[i] = 2 * Math.abs(baseOut[i]) + 2 * s * mag[i];
+        }
+        assertClose(want, mag, y, DType.F32, "y with dropout");
+
+        float[] dx = lora.backward(tensor(g, DType.F32, m, n)).toFloatArray();
+        double[] dh = matmul(g, bm, m, n, r, false);
+        for (int i = 0; i < dh.length; i++) {
+            dh[i] *= s;
+        }
+        float[] adapterDx = Dropout.backward(tensor(toFloats(matmul(toFloats(dh), a, m, r, k, false)), DType.F32, m,
+                k), mask).toFloatArray();
+        float[] w = base.weight().value().toFloatArray();
+        double[] wantDx = matmul(g, w, m, n, k, false);
+        double[] magDx = magnitude(g, w, m, n, k, false);
+        double[] adapterMag = matmul(toFloats(magnitude(g, bm, m, n, r, false)), abs(a), m, r, k, false);
+        for (int i = 0; i < wantDx.length; i++) {
+            wantDx[i] += adapterDx[i];
+            magDx[i] += 2 * s * adapterMag[i];
+        }
+        assertClose(wantDx, magDx, dx, DType.F32, "dx through the mask");
+        assertClose(transposedProduct(toFloats(dh), dropped, m, r, k),
+                transposedProduct(abs(toFloats(dh)), abs(dropped), m, r, k),
+                lora.loraA().parameter().grad().toFloatArray(), DType.F32, "grad(A) from drop(x)");
+
         lora.eval();
-        assertArrayEquals(base.forward(x).toFloatArray(), lora.forward(x).toFloatArray());
+        float[] evalY = lora.forward(input).toFloatArray();
+        double[] wantEval = matmul(toFloats(matmul(x, a, m, k, r, true)), bm, m, r, n, true);
+        double[] magEval = matmul(toFloats(magnitude(x, a, m, k, r, true)), abs(bm), m, r, n, true);
+        for (int i = 0; i < wantEval.length; i++) {
+            wantEval[i] = baseOut[i] + s * wantEval[i];
+            magEval[i] = 2 * Math.abs(baseOut[i]) + 2 * s * magEval[i];
+        }
+        assertClose(wantEval, magEval, evalY, DType.F32, "eval: no dropout");
+        assertEquals(mask.next(m * k), lora.nextDropoutMask(), "eval draws no mask");
         assertThrowsNaming(IllegalArgumentException.class, () -> LoraLinear.builder(base).dropout(1f), "[0, 1)");
         assertThrowsNaming(IllegalArgumentException.class, () -> LoraLinear.builder(base).rank(0), "rank", "0");
         assertThrowsNaming(IllegalArgumentException.class, () -> LoraLinear.builder(base).build(),

@@ -142,13 +142,29 @@ abstract class QuantizedLinearConformance extends NnConformance {
     }
 
     @Test
-    void inputsOfAnotherDtypeAreRefusedNamingTheLayer() {
-        Linear4bit l4 = track(LinearNF4.builder(4, 2).computeDtype(DType.BF16).device(device()).build());
-        assertThrowsNaming(IllegalArgumentException.class, () -> l4.forward(Tensor.zeros(DType.F32, device(), 1, 4)),
-                "LinearNF4 (root)", "BF16", "F32");
-        Linear4bit unset = track(LinearNF4.builder(4, 2).device(device()).build());
-        assertThrowsNaming(IllegalArgumentException.class,
-                () -> unset.forward(Tensor.zeros(DType.BF16, device(), 1, 4)), "like the bias", "computeDtype");
+    void linear4bitCastsAsUpstream() {
+        int k = 64;
+        int n = 3;
+        float[] x = gaussian(2 * k, 9, 1, DType.F16);
+        // computeDtype BF16 with an F32 input: x and bias cast to BF16, the product in BF16, the output back to F32
+        Linear4bit l4 = track(LinearNF4.builder(k, n).computeDtype(DType.BF16).device(device()).seed(3).build());
+        Tensor in32 = tensor(x, DType.F32, 2, k);
+        Tensor out = l4.forward(in32);
+        assertEquals(DType.F32, out.dtype());
+        Tensor dx = l4.backward(tensor(new float[2 * n], DType.F32, 2, n));
+        assertEquals(DType.F32, dx.dtype());
+        assertEquals(DType.BF16, l4.bias().parameter().grad().dtype(), "the bias's gradient keeps its dtype");
+        float[] want = l4.forward(tensor(x, DType.BF16, 2, k)).toFloatArray();
+        assertArrayEquals(want, out.toFloatArray(), "computes in BF16, returns F32");
+        // unset: the first F32/BF16 input sets the compute dtype; F16 inputs compute in F16 with an F32 bias
+        Linear4bit unset = track(LinearNF4.builder(k, n).device(device()).seed(3).build());
+        Tensor y16 = unset.forward(tensor(x, DType.F16, 2, k));
+        assertEquals(DType.F16, y16.dtype());
+        assertFalse(unset.computeDtype().isPresent(), "F16 input leaves it unset");
+        unset.forward(tensor(x, DType.BF16, 2, k));
+        assertEquals(DType.BF16, unset.computeDtype().orElseThrow(), "set once by the first BF16 input");
+        assertThrowsNaming(IllegalArgumentException.class, () -> l4.forward(Tensor.zeros(DType.I32, device(), 1, k)),
+                "LinearNF4 (root)", "F32, F16 or BF16", "I32");
         Linear8bitLt l8 = track(Linear8bitLt.builder(4, 2).device(device()).build());
         assertThrowsNaming(IllegalArgumentException.class, () -> l8.forward(Tensor.zeros(DType.F16, device(), 1, 5)),
                 "Linear8bitLt (root)", "[..., 4]");

@@ -18,13 +18,19 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Parameter;
+import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.examples.bench.BlockwiseBenchmark;
 import io.github.bnb4j.examples.bench.OptimizerBenchmark;
+import io.github.bnb4j.examples.bench.TrainingStepBenchmark;
 import io.github.bnb4j.examples.readme.LoaderReport;
 import io.github.bnb4j.examples.readme.QuantizeSnippet;
 import io.github.bnb4j.examples.readme.QuickStart;
+import io.github.bnb4j.examples.readme.TrainingSnippet;
+import io.github.bnb4j.nn.CrossEntropyLoss;
+import io.github.bnb4j.nn.Sequential;
 import io.github.bnb4j.nativelib.Bnb;
 import io.github.bnb4j.optim.Adam8bit;
 import io.github.bnb4j.optim.AdamW8bit;
@@ -59,7 +65,8 @@ class ReadmeCodeTest {
                 });
             }
         }
-        assertEquals(List.of("four-bit", "llama", "report", "quantize", "quick-start", "builder", "by-name"), checked);
+        assertEquals(List.of("four-bit", "llama", "report", "quantize", "quick-start", "builder", "by-name",
+                "training"), checked);
     }
 
     /** Marked regions by name, each dedented by the indentation of its first line; regions of one name joined. */
@@ -89,7 +96,8 @@ class ReadmeCodeTest {
 
     @Test
     void quickStartTrainsAndWritesACheckpointThatLoads() throws IOException {
-        try (TinyMlp mlp = new TinyMlp(16, 300, 4, Device.cpu(), 5)) {
+        try (Sequential mlp = TrainingSnippet.model(16, 300, 4, Device.cpu(), 5);
+                CrossEntropyLoss lossFn = new CrossEntropyLoss()) {
             Random data = new Random(1);
             float[] losses = new float[2];
             QuickStart.Model model = new QuickStart.Model() {
@@ -97,44 +105,74 @@ class ReadmeCodeTest {
 
                 @Override
                 public List<Parameter> parameters() {
-                    return mlp.params;
+                    return mlp.parameters();
                 }
 
                 @Override
                 public void computeGradients() {
-                    float[][] x = new float[32][16];
+                    float[] x = new float[32 * 16];
                     int[] y = new int[32];
                     for (int s = 0; s < 32; s++) {
                         for (int i = 0; i < 16; i++) {
-                            x[s][i] = (float) data.nextGaussian();
+                            x[s * 16 + i] = (float) data.nextGaussian();
                         }
-                        y[s] = x[s][0] > 0 ? (x[s][1] > 0 ? 0 : 1) : (x[s][2] > 0 ? 2 : 3);
+                        y[s] = x[s * 16] > 0 ? (x[s * 16 + 1] > 0 ? 0 : 1) : (x[s * 16 + 2] > 0 ? 2 : 3);
                     }
-                    float loss = mlp.lossAndGradients(x, y);
-                    losses[calls == 0 ? 0 : 1] = loss;
+                    mlp.parameters().forEach(Parameter::zeroGrad);
+                    try (Tensor xt = Tensor.fromFloats(x, DType.F32, Device.cpu(), 32, 16);
+                            Tensor labels = Tensor.fromInts(y, Device.cpu(), 32);
+                            Tensor logits = mlp.forward(xt); Tensor loss = lossFn.forward(logits, labels);
+                            Tensor dLogits = lossFn.backward(); Tensor dx = mlp.backward(dLogits)) {
+                        losses[calls == 0 ? 0 : 1] = loss.toFloatArray()[0];
+                    }
                     calls++;
                 }
             };
             Path checkpoint = dir.resolve("optimizer.safetensors");
             QuickStart.train(model, 60, checkpoint);
             assertTrue(losses[1] < 0.8 * losses[0], "loss " + losses[0] + " -> " + losses[1]);
-            try (Optimizer again = new Adam8bit(mlp.params)) {
+            try (Optimizer again = new Adam8bit(mlp.parameters())) {
                 again.load(checkpoint);
-                assertEquals(60, again.state(mlp.params.get(0)).step());
+                assertEquals(60, again.state(mlp.parameters().get(0)).step());
+            }
+        }
+    }
+
+    @Test
+    void trainingSnippetLearnsTheSyntheticTaskOnTheDevice() {
+        float[][] teacher = SyntheticData.teacher(new Random(7), 10, 64);
+        SyntheticData data = new SyntheticData(new Random(11), teacher, 64);
+        try (Sequential model = TrainingSnippet.model(64, 128, 10, Device.cpu(), 3);
+                CrossEntropyLoss lossFn = new CrossEntropyLoss();
+                Optimizer opt = new Adam8bit(model.parameters())) {
+            float first = 0;
+            float last = 0;
+            for (int step = 0; step < 80; step++) {
+                try (Tensor x = data.inputs(Device.cpu()); Tensor labels = data.labels(Device.cpu());
+                        Tensor loss = TrainingSnippet.step(model, lossFn, opt, x, labels)) {
+                    float v = loss.toFloatArray()[0];
+                    first = step < 10 ? first + v / 10 : first;
+                    last = step >= 70 ? last + v / 10 : last;
+                }
+                data.next();
+            }
+            assertTrue(last < 0.75 * first, "mean loss of the first and last 10 steps: " + first + " -> " + last);
+            for (Parameter p : model.parameters()) {
+                assertEquals(Device.cpu(), p.grad().device(), "gradients stay where the model is");
             }
         }
     }
 
     @Test
     void builderAndTrainerNameExamplesBuildWhatTheReadmeSays() {
-        try (TinyMlp mlp = new TinyMlp(4, 8, 2, Device.cpu(), 1);
-                Optimizer a = QuickStart.adamW(mlp.params);
-                Optimizer b = QuickStart.byTrainerName(mlp.params)) {
+        try (Sequential mlp = TrainingSnippet.model(4, 8, 2, Device.cpu(), 1);
+                Optimizer a = QuickStart.adamW(mlp.parameters());
+                Optimizer b = QuickStart.byTrainerName(mlp.parameters())) {
             assertTrue(a instanceof AdamW8bit);
-            assertEquals(3e-4f, a.configFor(mlp.params.get(0)).lr());
-            assertEquals(0.01f, a.configFor(mlp.params.get(0)).weightDecay());
+            assertEquals(3e-4f, a.configFor(mlp.parameters().get(0)).lr());
+            assertEquals(0.01f, a.configFor(mlp.parameters().get(0)).weightDecay());
             assertTrue(b instanceof PagedAdamW32bit);
-            assertEquals(2e-5f, b.configFor(mlp.params.get(0)).lr());
+            assertEquals(2e-5f, b.configFor(mlp.parameters().get(0)).lr());
         }
     }
 
@@ -170,11 +208,13 @@ class ReadmeCodeTest {
         try {
             OptimizerBenchmark.main(new String[0]);
             BlockwiseBenchmark.main(new String[0]);
+            TrainingStepBenchmark.main(new String[0]);
         } finally {
             System.setErr(err);
         }
         String said = captured.toString(StandardCharsets.UTF_8);
         assertTrue(said.contains("OptimizerBenchmark measures CUDA kernels and needs a CUDA GPU"), said);
         assertTrue(said.contains("BlockwiseBenchmark measures CUDA kernels and needs a CUDA GPU"), said);
+        assertTrue(said.contains("TrainingStepBenchmark measures CUDA kernels and needs a CUDA GPU"), said);
     }
 }

@@ -164,7 +164,7 @@ public final class FourBit {
      * <p>The compute dtype is {@code a}'s (sums in f32, the output rounded to {@code a}'s dtype), also when the
      * weight was quantized from another dtype; an F32 input with a 16-bit weight is logged once at INFO with what
      * it costs (upstream computes in F32 silently). With M rows (the product of {@code a}'s leading dimensions):
-     * M ≤ 8 runs the fused GEMV, which reads the packed weight once (on CUDA with F16/BF16 inputs on tensor cores,
+     * M ≤ 16 runs the fused GEMV, which reads the packed weight once (on CUDA with F16/BF16 inputs on tensor cores,
      * with the 16 code values rounded to {@code a}'s dtype as upstream's kernel does; elsewhere in f32); larger M
      * dequantizes W into a temporary of {@code a}'s dtype (freed before returning) and runs the dense
      * {@link Gemm}. M = 0 gives an empty result.
@@ -196,7 +196,7 @@ public final class FourBit {
     }
 
     /**
-     * {@code out = a · Wᵀ} into a caller-owned tensor; the fused path (M ≤ 8) allocates nothing.
+     * {@code out = a · Wᵀ} into a caller-owned tensor; the fused path (M ≤ 16) allocates nothing.
      *
      * @param out [..., N] ({@code a}'s shape with its last dimension N) of {@code a}'s dtype, on its device
      * @throws IllegalArgumentException as {@link #matmul4bit(Tensor, Tensor, QuantState)}, or if {@code out} does

@@ -22,10 +22,11 @@ final class FourBitProduct {
     /**
      * Rows (the product of a's leading dimensions) up to which {@link FourBit#matmul4bit} uses the fused GEMV; more
      * go through dequantize + GEMM. At most {@link NativeFourBit#GEMV_MAX_ROWS}. Measured on the H200 (2026-12-03,
-     * FourBitBenchmark's gemv4bit_crossover lines, bf16 NF4): fused 18.8 / 59.3 µs against 23.4 / 82.6 µs at 8 rows
-     * (4096x4096 / 14336x4096), but 36.0 / 121 µs against 22.1 / 84.0 µs at 12 rows.
+     * session 5, f16 NF4, tensor-core GEMV): at 16 rows the fused kernel takes 35.5 / 84.7 / 289 µs through
+     * dequantize + GEMM (4096x4096 / 14336x4096 / 8192x28672) and 106 µs fused for 28672x8192 where batch 1 takes
+     * 80 µs (bnb_fourbit_cuda_bench), so every fused size the kernel takes is faster.
      */
-    static final int FUSED_GEMV_MAX_ROWS = 8;
+    static final int FUSED_GEMV_MAX_ROWS = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(FourBit.class);
     private static final AtomicBoolean F32_COMPUTE_LOGGED = new AtomicBoolean();

@@ -254,6 +254,16 @@ public final class Int8Matmul {
         return Int8Checks.rows(gradOut);
     }
 
+    /**
+     * Where the fused product wins (H200, 2026-12-03, Int8Benchmark fused/unfused lines, f16, K 4096, N 4096 and
+     * 14336): always up to 16 rows; at 17 to 32 rows only with a threshold, where the unfused path's host
+     * synchronisation costs more (32 x 4096 x 14336: fused 0.052 ms against 0.096 at threshold 6, but 0.037 against
+     * 0.027 at threshold 0).
+     */
+    private static boolean fusedIsFaster(long m, float threshold) {
+        return m <= 16 || m <= NativeInt8.FUSED_MAX_ROWS && threshold > 0;
+    }
+
     /** One checked forward product on 2-D views; the caller holds uses of every tensor. */
     private record Int8Forward(Tensor a, Int8Weight w, float threshold, Tensor bias, Tensor out,
                                Int8Workspace ws) {
@@ -261,7 +271,7 @@ public final class Int8Matmul {
             long m = a.size(0);
             long k = a.size(1);
             long n = out.size(1);
-            if (a.device().isCuda() && m <= NativeInt8.FUSED_MAX_ROWS && Int8Route.current() == Int8Route.FUSED) {
+            if (a.device().isCuda() && Int8Route.current() == Int8Route.FUSED && fusedIsFaster(m, threshold)) {
                 NativeInt8.fusedMatmul(a, w.cb(), w.scb(), bias, m, n, k, threshold, ws.codes(m, k), ws.rowStats(m),
                         threshold > 0 ? ws.fusedOutlierState(k) : null, out);
                 return;

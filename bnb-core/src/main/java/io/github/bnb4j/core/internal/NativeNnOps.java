@@ -10,11 +10,11 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * The nn family of the C API ({@code bnb/nn_ops.h}): activations, SwiGLU, elementwise ops, column sums, LayerNorm,
- * embedding, dropout and cross-entropy. The float dtype of a call is the dtype of its first float tensor; counts
- * are element counts. The functional ops of {@code io.github.bnb4j.core.functional.nn} have checked dtypes, shapes
- * and devices and hold a use of every tensor; CUDA calls run on the calling thread's current stream of the
- * tensors' device. Internal: see the package documentation.
+ * The nn family of the C API ({@code bnb/nn_ops.h}): activations, SwiGLU, elementwise ops, casts, column sums,
+ * LayerNorm, embedding, dropout and cross-entropy. The float dtype of a call is the dtype of its first float tensor (a
+ * cast names both); counts are element counts. The functional ops of {@code io.github.bnb4j.core.functional.nn} have
+ * checked dtypes, shapes and devices and hold a use of every tensor; CUDA calls run on the calling thread's current
+ * stream of the tensors' device. Internal: see the package documentation.
  */
 public final class NativeNnOps {
     private NativeNnOps() {
@@ -94,6 +94,16 @@ public final class NativeNnOps {
         check(d.isCpu() ? BnbC.bnb_cpu_nn_scale(t, x.pointer(), s, out.pointer(), x.numel())
                 : BnbC.bnb_cuda_nn_scale(t, x.pointer(), s, out.pointer(), x.numel(), stream(d)),
                 "scale on " + d, d);
+    }
+
+    /** {@code out = x} converted to out's dtype (both F32, F16 or BF16), one rounding to nearest even. */
+    public static void cast(Tensor x, Tensor out) {
+        Device d = x.device();
+        int from = x.dtype().code();
+        int to = out.dtype().code();
+        check(d.isCpu() ? BnbC.bnb_cpu_nn_cast(from, x.pointer(), to, out.pointer(), x.numel())
+                : BnbC.bnb_cuda_nn_cast(from, x.pointer(), to, out.pointer(), x.numel(), stream(d)),
+                "cast on " + d, d);
     }
 
     /** Dropout of x into out with Philox4x32-10 words of (seed, offset); out may be x. */

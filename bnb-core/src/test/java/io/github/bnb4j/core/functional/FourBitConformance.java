@@ -317,7 +317,7 @@ abstract class FourBitConformance extends BackendConformance {
                 .flatMap(dt -> Stream.of(AbsmaxStorage.values()).map(st -> Arguments.of(m, k, dt, st)))));
     }
 
-    /** a · Wᵀ + bias against a double product with the dequantized weight, on both paths (fused up to 8 rows). */
+    /** a · Wᵀ + bias against a double product with the dequantized weight, on both paths (fused to the crossover). */
     @ParameterizedTest(name = "M={0} K={1} {2} {3}")
     @MethodSource("productCases")
     void matmul4bitMatchesADenseReference(int m, int k, DType dtype, AbsmaxStorage storage) {

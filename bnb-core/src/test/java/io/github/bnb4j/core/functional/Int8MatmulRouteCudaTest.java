@@ -3,6 +3,7 @@ package io.github.bnb4j.core.functional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import io.github.bnb4j.core.DType;
@@ -50,7 +51,7 @@ class Int8MatmulRouteCudaTest {
     }
 
     static Stream<Arguments> cases() {
-        return Stream.of(DType.F32, DType.F16, DType.BF16).flatMap(t -> Stream.of(ROWS).flatMap(
+        return Stream.of(DType.F32, DType.F16, DType.BF16).flatMap(t -> IntStream.of(ROWS).boxed().flatMap(
                 m -> Stream.of(WEIGHTS).flatMap(kn -> Stream.of(Outliers.values()).flatMap(
                         o -> Stream.of(0, 6).filter(th -> th > 0 || o != Outliers.MANY)
                                 .map(th -> Arguments.of(t, m, kn[0], kn[1], th, o))))));

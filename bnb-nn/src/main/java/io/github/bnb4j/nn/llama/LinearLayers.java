@@ -22,9 +22,8 @@ final class LinearLayers {
     /**
      * A projection [out, in] for the module of dotted name {@code name}.
      *
-     * @param quantization the config, or null for a dense model
-     * @throws IllegalArgumentException if a 4-bit config's compute dtype is not the model's dtype (bnb4j's 4-bit
-     *                                  layer computes in its input's dtype)
+     * @param quantization the config, or null for a dense model; a 4-bit layer computes in the config's compute
+     *                     dtype (casting its input to it and its output back, as upstream)
      */
     static Module create(String name, long in, long out, DType dtype, Device device, BitsAndBytesConfig quantization) {
         if (quantization == null || quantization.skips(name)) {
@@ -35,11 +34,7 @@ final class LinearLayers {
                     .hasFp16Weights(eight.hasFp16Weights()).zeroInit(true).build();
         }
         BitsAndBytesConfig.FourBit four = (BitsAndBytesConfig.FourBit) quantization;
-        if (four.computeDtype() != dtype) {
-            throw new IllegalArgumentException("the 4-bit compute dtype (" + four.computeDtype() + ") must be the"
-                    + " model's dtype (" + dtype + "): load the model with dtype " + four.computeDtype());
-        }
-        return Linear4bit.builder(in, out).bias(false).computeDtype(dtype).device(device)
+        return Linear4bit.builder(in, out).bias(false).computeDtype(four.computeDtype()).device(device)
                 .quantType(four.quantType()).compressStatistics(four.doubleQuant())
                 .blocksize(four.blocksize().value()).zeroInit(true).build();
     }

@@ -6,6 +6,7 @@ import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.functional.transformer.KvCache;
 import io.github.bnb4j.core.functional.transformer.RotaryEmbedding;
+import io.github.bnb4j.nn.Embedding;
 import io.github.bnb4j.nn.Sequential;
 
 /**
@@ -17,11 +18,11 @@ import io.github.bnb4j.nn.Sequential;
  */
 public final class LlamaModel extends InferenceModule {
     private final LlamaConfig config;
-    private final TokenEmbedding embedTokens;
+    private final Embedding embedTokens;
     private final Sequential layers;
     private final LlamaRmsNorm norm;
 
-    LlamaModel(LlamaConfig config, TokenEmbedding embedTokens, Sequential layers, LlamaRmsNorm norm) {
+    LlamaModel(LlamaConfig config, Embedding embedTokens, Sequential layers, LlamaRmsNorm norm) {
         this.config = config;
         this.embedTokens = registerModule("embed_tokens", embedTokens);
         this.layers = registerModule("layers", layers);
@@ -97,7 +98,7 @@ public final class LlamaModel extends InferenceModule {
     }
 
     /** The token embedding. */
-    public TokenEmbedding embedTokens() {
+    public Embedding embedTokens() {
         return embedTokens;
     }
 

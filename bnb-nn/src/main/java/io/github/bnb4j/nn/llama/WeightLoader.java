@@ -11,6 +11,7 @@ import io.github.bnb4j.core.Device;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.functional.transformer.AttentionHeads;
 import io.github.bnb4j.nn.Module;
+import io.github.bnb4j.nn.Embedding;
 import io.github.bnb4j.nn.Sequential;
 import io.github.bnb4j.nn.hf.BitsAndBytesConfig;
 
@@ -75,7 +76,7 @@ final class WeightLoader {
         if (leaf instanceof LlamaRmsNorm norm) {
             return norm.weight().value().shape();
         }
-        if (leaf instanceof TokenEmbedding embedding) {
+        if (leaf instanceof Embedding embedding) {
             return embedding.weight().value().shape();
         }
         return LinearLayers.shape(leaf);
@@ -100,7 +101,7 @@ final class WeightLoader {
     static long bytes(Module root) {
         long total = 0;
         for (Module leaf : leaves(root).values()) {
-            if (leaf instanceof LlamaRmsNorm || leaf instanceof TokenEmbedding) {
+            if (leaf instanceof LlamaRmsNorm || leaf instanceof Embedding) {
                 total += leaf.parameters().stream().mapToLong(p -> p.value().byteSize()).sum();
             } else {
                 total += LinearLayers.weightBytes(leaf);
@@ -113,7 +114,8 @@ final class WeightLoader {
     static LlamaForCausalLM build(LlamaConfig c, DType dtype, Device device, BitsAndBytesConfig quantization) {
         List<Module> made = new ArrayList<>();
         try {
-            TokenEmbedding embed = track(made, new TokenEmbedding(c.vocabSize(), c.hidden(), dtype, device));
+            Embedding embed = track(made, Embedding.builder(c.vocabSize(), c.hidden()).dtype(dtype).device(device)
+                    .zeroInit(true).build());
             Module[] layers = new Module[c.layers()];
             for (int i = 0; i < layers.length; i++) {
                 layers[i] = decoderLayer(c, i, dtype, device, quantization, made);

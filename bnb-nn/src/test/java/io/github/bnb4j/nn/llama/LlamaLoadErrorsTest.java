@@ -113,12 +113,6 @@ class LlamaLoadErrorsTest {
     }
 
     @Test
-    void aComputeDtypeOtherThanTheModelsDtype() {
-        assertNaming(IllegalArgumentException.class, () -> LlamaForCausalLM.load(ReferenceOutputs.checkpoint(),
-                CPU.withDtype(DType.F16).withQuantization(Variant.NF4.quantization)), "BF16", "F16");
-    }
-
-    @Test
     void aPromptLongerThanThePositionLimit() throws IOException {
         try (LlamaForCausalLM model = LlamaForCausalLM.load(ReferenceOutputs.checkpoint(), CPU)) {
             long[][] prompt = new long[1][250];

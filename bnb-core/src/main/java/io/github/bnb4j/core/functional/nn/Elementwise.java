@@ -7,17 +7,18 @@ import static io.github.bnb4j.core.functional.nn.NnChecks.requireShape;
 import java.util.Arrays;
 import java.util.Objects;
 
+import io.github.bnb4j.core.DType;
 import io.github.bnb4j.core.Tensor;
 import io.github.bnb4j.core.TensorUse;
 import io.github.bnb4j.core.internal.NativeNnOps;
 
 /**
- * Elementwise add, multiply and scale, and the column sum of a matrix (a bias gradient). Tensors are F32, F16 or
- * BF16, all of one dtype and device; arithmetic is f32 with one rounding per output element. The second operand
- * {@code b} of add and mul either has a's shape or broadcasts over a's leading dimensions: its shape is a
- * trailing part of a's (a bias [N] against an [M, N] matrix). Ops run on the inputs' device (CUDA: the current
- * stream, no host sync); only the {@code ...InPlace} / {@code ...Into} ops write to a tensor they were given.
- * Every argument is checked before a kernel runs; an op that throws has written nothing.
+ * Elementwise add, multiply, scale and dtype cast, and the column sum of a matrix (a bias gradient). Tensors are F32,
+ * F16 or BF16, all of one dtype and device (a cast's output has its own); arithmetic is f32 with one rounding per
+ * output element. The second operand {@code b} of add and mul either has a's shape or broadcasts over a's leading
+ * dimensions: its shape is a trailing part of a's (a bias [N] against an [M, N] matrix). Ops run on the inputs' device
+ * (CUDA: the current stream, no host sync); only the {@code ...InPlace} / {@code ...Into} ops write to a tensor they
+ * were given. Every argument is checked before a kernel runs; an op that throws has written nothing.
  */
 public final class Elementwise {
     private Elementwise() {
@@ -140,6 +141,37 @@ public final class Elementwise {
         requireFinite(s, "s");
         try (TensorUse use = TensorUse.of(x)) {
             NativeNnOps.scale(x, s, x);
+        }
+    }
+
+    /**
+     * {@code x} converted to {@code dtype} (torch's {@code x.to(dtype)}): through f32, which holds every F16 and
+     * BF16 value exactly, and one rounding to nearest even; values beyond the target's range become infinities and
+     * NaN stays NaN. Casting to x's own dtype returns a copy (a new tensor, as every op here).
+     *
+     * @param x     F32, F16 or BF16, any shape
+     * @param dtype F32, F16 or BF16
+     * @return a new tensor of {@code dtype} with x's shape, on x's device
+     * @throws NullPointerException          if an argument is null
+     * @throws UnsupportedOperationException if x's dtype or {@code dtype} is not F32, F16 or BF16
+     * @throws IllegalStateException         if x is closed
+     */
+    public static Tensor cast(Tensor x, DType dtype) {
+        requireFloat(x, "x", "cast");
+        Objects.requireNonNull(dtype, "dtype");
+        if (!NnChecks.FLOAT_TYPES.contains(dtype)) {
+            throw new UnsupportedOperationException("cast does not support target dtype " + dtype + " on "
+                    + x.device() + "; supported: " + NnChecks.FLOAT_TYPES);
+        }
+        Tensor out = Tensor.empty(dtype, x.device(), x.shape());
+        try (TensorUse use = TensorUse.of(x, out)) {
+            if (x.numel() > 0) {
+                NativeNnOps.cast(x, out);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
         }
     }
 

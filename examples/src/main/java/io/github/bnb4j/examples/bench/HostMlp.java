@@ -1,4 +1,4 @@
-package io.github.bnb4j.examples;
+package io.github.bnb4j.examples.bench;
 
 import java.util.List;
 import java.util.Random;
@@ -9,17 +9,18 @@ import io.github.bnb4j.core.Parameter;
 import io.github.bnb4j.core.Tensor;
 
 /**
- * A two-layer perceptron {@code softmax(W2 · tanh(W1 · x + b1) + b2)} whose forward and backward passes run
- * on the host in plain Java (until bnb-nn provides layers); its parameters live on any device, where the
- * optimizer updates them.
+ * The README example's model as it was before bnb-nn, kept only so that {@link TrainingStepBenchmark} can time the
+ * old training step: a two-layer perceptron {@code softmax(W2 · tanh(W1 · x + b1) + b2)} whose forward and backward
+ * passes run on the host in plain Java, reading the parameters from the device and copying every gradient back to
+ * it each step; the optimizer updates the parameters on the device.
  */
-final class TinyMlp implements AutoCloseable {
+final class HostMlp implements AutoCloseable {
     final int in;
     final int hidden;
     final int out;
     final List<Parameter> params;
 
-    TinyMlp(int in, int hidden, int out, Device device, long seed) {
+    HostMlp(int in, int hidden, int out, Device device, long seed) {
         this.in = in;
         this.hidden = hidden;
         this.out = out;

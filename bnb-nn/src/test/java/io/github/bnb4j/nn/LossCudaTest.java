@@ -1,0 +1,14 @@
+package io.github.bnb4j.nn;
+
+import io.github.bnb4j.core.Device;
+import io.github.bnb4j.core.testing.Backends;
+import org.junit.jupiter.api.Tag;
+
+/** {@link LossConformance} on the CUDA backend. */
+@Tag("cuda")
+class LossCudaTest extends LossConformance {
+    @Override
+    protected Device device() {
+        return Backends.cudaOrSkip();
+    }
+}
