@@ -78,7 +78,8 @@ log "== benchmarks"
 bench_package=io.github.bnb4j.examples.bench
 benches=${BENCH_ARGS:-$bench_package.BlockwiseBenchmark $bench_package.OptimizerBenchmark
   $bench_package.QuantilesBenchmark $bench_package.GemmBenchmark $bench_package.Int8Benchmark
-  $bench_package.FourBitBenchmark $bench_package.TransformerBenchmark}
+  $bench_package.FourBitBenchmark $bench_package.TransformerBenchmark
+  $bench_package.DecodeBenchmark $bench_package.LoadBenchmark}
 # torch.sort of the quantile benchmark's tensors, joined into its lines (QuantilesBenchmark reads TORCH_SORT_JSONL)
 [ "${TORCH_BENCH:-1}" = 1 ] && command -v python3 >/dev/null &&
   python3 "$here/bench/torch_sort.py" > "$work/torch_sort.jsonl" 2>> "$work/torch.err" &&

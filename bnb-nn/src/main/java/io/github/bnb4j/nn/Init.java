@@ -29,6 +29,20 @@ final class Init {
         return Tensor.fromFloats(values, dtype, device, shape);
     }
 
+    /**
+     * A layer's initial tensor: {@link #kaimingUniform} values, or zeros made on the device when {@code zero} (a
+     * layer whose state is loaded next: no host random numbers, no host array of the weight's size).
+     */
+    static Tensor initial(boolean zero, RandomGenerator rng, long fanIn, DType dtype, Device device, long... shape) {
+        return zero ? Tensor.zeros(dtype, device, shape) : kaimingUniform(rng, fanIn, dtype, device, shape);
+    }
+
+    /** A new parameter of {@link #initial} values; the caller registers it. */
+    static Parameter initialParameter(String name, boolean zero, RandomGenerator rng, long fanIn, DType dtype,
+            Device device, long... shape) {
+        return new Parameter(name, initial(zero, rng, fanIn, dtype, device, shape));
+    }
+
     /** A new parameter of {@link #kaimingUniform} values; the caller registers it. */
     static Parameter kaimingParameter(String name, RandomGenerator rng, long fanIn, DType dtype, Device device,
             long... shape) {

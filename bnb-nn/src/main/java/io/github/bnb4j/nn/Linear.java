@@ -40,10 +40,10 @@ public final class Linear extends Module implements LinearLayer {
         this.dtype = b.dtype;
         var rng = Init.generator(b.seed);
         this.weight = registerParameter("weight",
-                Init.kaimingParameter("weight", rng, inFeatures, dtype, b.device, outFeatures, inFeatures));
+                Init.initialParameter("weight", b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures, inFeatures));
         this.bias = b.bias
                 ? registerParameter("bias",
-                        Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                        Init.initialParameter("bias", b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures))
                 : null;
     }
 
@@ -132,6 +132,7 @@ public final class Linear extends Module implements LinearLayer {
         private DType dtype = DType.F32;
         private Device device = Device.cpu();
         private Long seed;
+        private boolean zeroInit;
 
         private Builder(long inFeatures, long outFeatures) {
             this.inFeatures = LinearMath.requireFeatures(inFeatures, "inFeatures");
@@ -164,6 +165,18 @@ public final class Linear extends Module implements LinearLayer {
         /** Seeds the initialisation (default: unseeded). @return this builder */
         public Builder seed(long value) {
             this.seed = value;
+            return this;
+        }
+
+        /**
+         * Starts the weight (and bias) at zero, made on the device, instead of PyTorch's random initialisation: for
+         * a layer whose state is loaded next (transformers' {@code init_empty_weights}), so a large model does not
+         * draw billions of host random numbers it overwrites. Default false.
+         *
+         * @return this builder
+         */
+        public Builder zeroInit(boolean value) {
+            this.zeroInit = value;
             return this;
         }
 

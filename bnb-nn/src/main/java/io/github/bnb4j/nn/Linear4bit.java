@@ -70,13 +70,13 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         this.options = new FourBitOptions(b.quantType, b.blocksize,
                 b.compressStatistics ? AbsmaxStorage.NESTED : AbsmaxStorage.PLAIN);
         var rng = Init.generator(b.seed);
-        try (Tensor dense = Init.kaimingUniform(rng, inFeatures, dtype, b.device, outFeatures, inFeatures)) {
+        try (Tensor dense = Init.initial(b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures, inFeatures)) {
             this.weight = Params4bit.quantize(dense, options);
         }
         try {
             this.bias = b.bias
                     ? registerParameter("bias",
-                            Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                            Init.initialParameter("bias", b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures))
                     : null;
         } catch (RuntimeException e) {
             weight.close();
@@ -286,6 +286,7 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         private Blocksize blocksize = Blocksize.B64;
         private Device device = Device.cpu();
         private Long seed;
+        private boolean zeroInit;
 
         Builder(long inFeatures, long outFeatures, QuantType fixedType, Function<Builder<L>, L> factory) {
             this.inFeatures = LinearMath.requireFeatures(inFeatures, "inFeatures");
@@ -356,6 +357,18 @@ public sealed class Linear4bit extends Module implements LinearLayer permits Lin
         /** Seeds the initialisation (default: unseeded). @return this builder */
         public Builder<L> seed(long value) {
             this.seed = value;
+            return this;
+        }
+
+        /**
+         * Starts the weight (and bias) at zero, made on the device, instead of PyTorch's random initialisation: for
+         * a layer whose state is loaded next (transformers' {@code init_empty_weights}), so a large model does not
+         * draw billions of host random numbers it overwrites. Default false.
+         *
+         * @return this builder
+         */
+        public Builder<L> zeroInit(boolean value) {
+            this.zeroInit = value;
             return this;
         }
 

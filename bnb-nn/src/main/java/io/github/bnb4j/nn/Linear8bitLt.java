@@ -60,7 +60,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
         this.dtype = b.dtype;
         this.threshold = b.threshold;
         var rng = Init.generator(b.seed);
-        Tensor dense = Init.kaimingUniform(rng, inFeatures, dtype, b.device, outFeatures, inFeatures);
+        Tensor dense = Init.initial(b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures, inFeatures);
         if (b.hasFp16Weights) {
             this.weight16 = registerParameter("weight", new Parameter("weight", dense));
             this.weight = Int8Params.withFp16Weights(dense, threshold);
@@ -73,7 +73,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
         try {
             this.bias = b.bias
                     ? registerParameter("bias",
-                            Init.kaimingParameter("bias", rng, inFeatures, dtype, b.device, outFeatures))
+                            Init.initialParameter("bias", b.zeroInit, rng, inFeatures, dtype, b.device, outFeatures))
                     : null;
         } catch (RuntimeException e) {
             weight.close();
@@ -281,6 +281,7 @@ public final class Linear8bitLt extends Module implements LinearLayer {
         private DType dtype = DType.F16;
         private Device device = Device.cpu();
         private Long seed;
+        private boolean zeroInit;
 
         private Builder(long inFeatures, long outFeatures) {
             this.inFeatures = LinearMath.requireFeatures(inFeatures, "inFeatures");
@@ -333,6 +334,18 @@ public final class Linear8bitLt extends Module implements LinearLayer {
         /** Seeds the initialisation (default: unseeded). @return this builder */
         public Builder seed(long value) {
             this.seed = value;
+            return this;
+        }
+
+        /**
+         * Starts the weight (and bias) at zero, made on the device, instead of PyTorch's random initialisation: for
+         * a layer whose state is loaded next (transformers' {@code init_empty_weights}), so a large model does not
+         * draw billions of host random numbers it overwrites. Default false.
+         *
+         * @return this builder
+         */
+        public Builder zeroInit(boolean value) {
+            this.zeroInit = value;
             return this;
         }
 

@@ -65,8 +65,8 @@ class ReadmeCodeTest {
                 });
             }
         }
-        assertEquals(List.of("four-bit", "report", "quantize", "quick-start", "builder", "by-name", "training"),
-                checked);
+        assertEquals(List.of("four-bit", "llama", "report", "quantize", "quick-start", "builder", "by-name",
+                "training"), checked);
     }
 
     /** Marked regions by name, each dedented by the indentation of its first line; regions of one name joined. */
