@@ -20,23 +20,16 @@ const int32_t kDtypes[] = {BNB_F32, BNB_F16, BNB_BF16};
 const int32_t kQuantTypes[] = {BNB_QUANT_NF4, BNB_QUANT_FP4};
 const int64_t kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
 
-// The NF4 step tables of the CUDA quantize kernel (common/fourbit_step_table.h): no regular bucket of the
-// clamped table falls back (each holds at most one threshold), only the bucket of +inf (and NaNs) of the full
-// table does, and both lookups give the tree's code on every float near a threshold, at both ends and 64 random
-// points of every full-table bucket (which cover every exponent, ±0, denormals, infinities and NaNs), and on
-// random bit patterns and random values in [-1.1, 1.1].
-void test_nf4_step_tables() {
-    using T = bnb::Nf4StepTable;
+// The NF4 step table of the CUDA quantize kernel (common/fourbit_step_table.h): only the bucket of +inf (and
+// NaNs) falls back, and the lookup gives the tree's code on every float near a threshold, at both ends and 64
+// random points of every bucket (which cover every exponent, ±0, denormals, infinities and NaNs), and on random
+// bit patterns and random values in [-1.1, 1.1].
+void test_nf4_step_table() {
     using F = bnb::Nf4FullTable;
-    std::vector<uint32_t> clamped(T::kEntries), full(F::kEntries);
+    std::vector<uint32_t> full(F::kEntries);
     float thresholds[bnb::kNf4Thresholds];
     for (int t = 0; t < bnb::kNf4Thresholds; ++t) thresholds[t] = bnb::four_bit_threshold(BNB_QUANT_NF4, t);
-    for (int i = 0; i < T::kEntries; ++i) clamped[i] = bnb::nf4_step_entry(i);
     for (int i = 0; i < F::kEntries; ++i) full[i] = bnb::nf4_full_entry(thresholds, i);
-    for (int i = 0; i < T::kEntries; ++i) {
-        const int j = i % T::kHalf;
-        if (j != T::kSpan + 1) CHECK_OR_RETURN((clamped[i] & bnb::kStepValid) != 0, "entry %d falls back", i);
-    }
     for (int i = 0; i < F::kEntries; ++i)
         CHECK_OR_RETURN(((full[i] & bnb::kStepValid) == 0) == (i == (0x7f800000 >> F::kOffsetBits)),
                         "full-table entry %d: %08x", i, full[i]);
@@ -62,8 +55,6 @@ void test_nf4_step_tables() {
     for (int i = 0; i < 1000000; ++i) xs.push_back(rng.uniform(-1.1f, 1.1f));
     for (float x : xs) {
         const uint32_t tree = bnb::quantize_nf4(thresholds, x);
-        const uint32_t stepped = bnb::quantize_nf4_stepped(clamped.data(), thresholds, x);
-        CHECK_OR_RETURN(tree == stepped, "nf4 step table at %a: %u, tree %u", x, stepped, tree);
         const uint32_t direct = bnb::quantize_nf4_full(full.data(), thresholds, x);
         CHECK_OR_RETURN(tree == direct, "nf4 full table at %a (bits %08x): %u, tree %u", x, bnb::float_bits(x),
                         direct, tree);
@@ -443,7 +434,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; ++i)
         if (strcmp(argv[i], "--vectors") == 0) vectors = argv[i + 1];
     test_search_matches_spec();
-    test_nf4_step_tables();
+    test_nf4_step_table();
     test::ReferenceVectors ref(vectors);
     CHECK(ref.ok(), "cannot read the reference vectors %s", vectors);
     if (ref.ok()) test_reference_vectors(ref);

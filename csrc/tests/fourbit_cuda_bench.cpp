@@ -1,14 +1,8 @@
 // Device time of the CUDA 4-bit kernels, as JSON lines (docs: DESIGN.md, "Benchmarks"). Usage:
 //   bnb_fourbit_cuda_bench PATH_TO_libbnb_cudaXY.so
-// quantize/dequantize: 8192 x 8192 values, GB/s of bytes read plus written, once per candidate kernel
-// ("variant": "quantize:NAME" or "dequantize:NAME", the other side at its default). gemv (the plugin's kernel;
-// the candidates side by side: bnb_fourbit_gemv_variants_cuda_bench): the weight shapes of issue 9, batch 1, 2,
-// 4, 8 and 16, plain and nested absmax; the weight is rotated over enough copies (>= 256 MB)
+// quantize/dequantize: 8192 x 8192 values, GB/s of bytes read plus written. gemv: the weight shapes of issue 9,
+// batch 1, 2, 4, 8 and 16, plain and nested absmax; the weight is rotated over enough copies (>= 256 MB)
 // that every launch reads it from device memory, not from the L2 cache, as in a model's forward pass.
-#include <stdlib.h>
-
-#include <string>
-
 #include "bench_util.h"
 #include "fourbit_reference.h"
 #include "test_util.h"
@@ -23,12 +17,7 @@ float per_launch_ms(Op op, int launches) {
     }) / launches;
 }
 
-// The candidate kernels of cuda/quant/fourbit.cu (cuda/quant/kernel_variant.h): each sweep sets one variable,
-// the other kernel runs its default.
-const char* const kQuantizeVariants[] = {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"};
-const char* const kDequantizeVariants[] = {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"};
-
-void bench_quantization(const char* variant) {
+void bench_quantization() {
     const int64_t n = int64_t{8192} * 8192;
     void *d_in, *d_absmax, *d_packed, *d_out;
     REQUIRE_OK(bnb_cuda_malloc(0, n * 4, &d_in));
@@ -51,10 +40,9 @@ void bench_quantization(const char* variant) {
                 }, 5);
                 const double bytes = double(n) * size + n / 2.0 + double(n / bs) * 4;
                 printf("{\"kind\":\"4bit\",\"dtype\":\"%s\",\"n\":%lld,\"quant_type\":\"%s\",\"blocksize\":%lld,"
-                       "\"quant_ms\":%.4f,\"dequant_ms\":%.4f,\"quant_gbs\":%.0f,\"dequant_gbs\":%.0f,"
-                       "\"variant\":\"%s\"}\n",
+                       "\"quant_ms\":%.4f,\"dequant_ms\":%.4f,\"quant_gbs\":%.0f,\"dequant_gbs\":%.0f}\n",
                        test::dtype_label(dtype), (long long)n, test::quant_label(qt), (long long)bs, q_ms, d_ms,
-                       bytes / q_ms / 1e6, bytes / d_ms / 1e6, variant);
+                       bytes / q_ms / 1e6, bytes / d_ms / 1e6);
                 fflush(stdout);
             }
     }
@@ -62,20 +50,6 @@ void bench_quantization(const char* variant) {
     REQUIRE_OK(bnb_cuda_free(0, d_absmax));
     REQUIRE_OK(bnb_cuda_free(0, d_packed));
     REQUIRE_OK(bnb_cuda_free(0, d_out));
-}
-
-// One bench_quantization per candidate: quantize variants first, then dequantize variants.
-void sweep_quantization() {
-    for (const char* v : kQuantizeVariants) {
-        setenv("BNB_FOURBIT_QUANTIZE_VARIANT", v, 1);
-        bench_quantization((std::string("quantize:") + v).c_str());
-    }
-    unsetenv("BNB_FOURBIT_QUANTIZE_VARIANT");
-    for (const char* v : kDequantizeVariants) {
-        setenv("BNB_FOURBIT_DEQUANTIZE_VARIANT", v, 1);
-        bench_quantization((std::string("dequantize:") + v).c_str());
-    }
-    unsetenv("BNB_FOURBIT_DEQUANTIZE_VARIANT");
 }
 
 void bench_gemv(int64_t N, int64_t K) {
@@ -139,7 +113,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     REQUIRE_OK(bnb_cuda_backend_load(argv[1]));
-    sweep_quantization();
+    bench_quantization();
     const int64_t shapes[][2] = {{4096, 4096}, {14336, 4096}, {4096, 14336}, {8192, 28672}, {28672, 8192}};
     for (const auto& s : shapes) bench_gemv(s[0], s[1]);
     return 0;

@@ -1,7 +1,6 @@
 // Throughput of bnb_cuda_estimate_quantiles, one JSON line per (dtype, n) in the "quantiles" schema of
 // DESIGN.md without torch_sort_ms (scripts/bench/torch_sort.py measures that). Bytes: input read plus the
-// 256 quantiles written. f32 runs once per candidate pick kernel ("variant", BNB_QUANTILES_VARIANT of
-// cuda/quant/quantiles.cu); 16-bit inputs have one kernel. Usage:
+// 256 quantiles written. Usage:
 //   bnb_quantiles_cuda_bench PATH_TO_libbnb_cudaXY.so [max_log2_n]
 #include <stdlib.h>
 
@@ -36,25 +35,19 @@ int main(int argc, char** argv) {
                 half[i] = dtype == BNB_F16 ? bnb::float_to_half(host[i]) : bnb::float_to_bf16(host[i]);
             REQUIRE_OK(bnb_cuda_memcpy(d_a, half.data(), max_n * 2, BNB_COPY_HOST_TO_DEVICE, nullptr));
         }
-        const std::vector<const char*> variants =
-            dtype == BNB_F32 ? std::vector<const char*>{"full", "high20", "high16"} : std::vector<const char*>{"full"};
-        for (const char* variant : variants) {
-            setenv("BNB_QUANTILES_VARIANT", variant, 1);
-            for (int log2 = 20; log2 <= max_log2; log2 += 4) {
-                const int64_t n = int64_t{1} << log2;
-                const float ms = median_ms([&] {
-                    REQUIRE_OK(bnb_cuda_estimate_quantiles(dtype, d_a, static_cast<float*>(d_out), 1.0f / 512, 256,
-                                                           n, nullptr));
-                });
-                const double bytes = static_cast<double>(n) * size + 256 * 4;
-                printf("{\"kind\":\"quantiles\",\"source\":\"bnb_quantiles_cuda_bench\",\"dtype\":\"%s\",\"n\":%lld,"
-                       "\"ms\":%.4f,\"gbs\":%.1f,\"variant\":\"%s\"}\n",
-                       dtype == BNB_F32 ? "f32" : dtype == BNB_F16 ? "f16" : "bf16", static_cast<long long>(n), ms,
-                       bytes / ms / 1e6, variant);
-                fflush(stdout);
-            }
+        for (int log2 = 20; log2 <= max_log2; log2 += 4) {
+            const int64_t n = int64_t{1} << log2;
+            const float ms = median_ms([&] {
+                REQUIRE_OK(bnb_cuda_estimate_quantiles(dtype, d_a, static_cast<float*>(d_out), 1.0f / 512, 256, n,
+                                                       nullptr));
+            });
+            const double bytes = static_cast<double>(n) * size + 256 * 4;
+            printf("{\"kind\":\"quantiles\",\"source\":\"bnb_quantiles_cuda_bench\",\"dtype\":\"%s\",\"n\":%lld,"
+                   "\"ms\":%.4f,\"gbs\":%.1f}\n",
+                   dtype == BNB_F32 ? "f32" : dtype == BNB_F16 ? "f16" : "bf16", static_cast<long long>(n), ms,
+                   bytes / ms / 1e6);
+            fflush(stdout);
         }
-        unsetenv("BNB_QUANTILES_VARIANT");
     }
     REQUIRE_OK(bnb_cuda_free(0, d_a));
     REQUIRE_OK(bnb_cuda_free(0, d_out));

@@ -4,7 +4,7 @@
 // few rows of one 16-byte vector of values per thread: value v of thread t in row r is
 // tile_start + r * kThreads * W + t * W + v, so every load and store of a warp covers one contiguous
 // range, and a thread's W values fill W / 2 whole bytes of the packed output. The quant type is a
-// template argument: only its decision tree is compiled into the loop.
+// template argument: only its search is compiled into the loop.
 #include <float.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,34 +15,26 @@
 #include "common/fourbit_step_table.h"
 #include "cuda/entry_points.h"
 #include "cuda/quant/fourbit.cuh"
-#include "cuda/quant/kernel_variant.h"
 #include "cuda/quant/launch.cuh"
 #include "cuda/quant/vectors.cuh"
 
 namespace bnb {
 namespace {
 
-// Candidate kernels, kept side by side until a GPU run of bnb_fourbit_cuda_bench decides (kernel_variant.h).
-// Quantize: the NF4 search (the tree of quantize_nf4; its step table clamped to 196 entries, passed by value;
-// or its full table of 2048 entries, which needs no clamping, built by each CUDA block) and whether a thread
-// loads its next tile before it searches this one (FP4 always searches with its tree).
-constexpr const char* kQuantizeVariantEnv = "BNB_FOURBIT_QUANTIZE_VARIANT";
-enum class Nf4Search { kTree, kStepTable, kFullTable };
-// Dequantize: rows per thread and tile, and whether the output is stored evict-first or cached.
-constexpr const char* kDequantizeVariantEnv = "BNB_FOURBIT_DEQUANTIZE_VARIANT";
+// The kernels of this file won the H200 measurement of their candidates (docs/DECISIONS.md, quant4-perf):
+// quantization searches NF4 in its step table and loads a thread's next tile before it searches this one;
+// dequantization takes 16 rows per thread and stores its output cached.
 
-// Quantization: four 16-byte vectors per thread, loaded before any is used, for every dtype (16-bit
-// inputs used to have half as many bytes in flight as f32). With the next tile prefetched, 16-bit inputs take
-// two vectors per tile (the same 64 bytes in flight per thread, within 64 registers). A tile holds at least the
-// largest block.
-template <int32_t D, bool kPrefetch>
-constexpr int kQuantizeVectors = kPrefetch && kVectorWidth<D> == 8 ? 2 : 4;
+// Quantization: each thread holds its tile and the next one, 64 bytes each: four 16-byte vectors of f32 or two
+// of a 16-bit dtype (within 64 registers). A tile holds at least the largest block.
+template <int32_t D>
+constexpr int kQuantizeVectors = kVectorWidth<D> == 8 ? 2 : 4;
 
 // How the quantization blocks of size BS lie on a tile of dtype D.
-template <int32_t D, int BS, bool kPrefetch>
+template <int32_t D, int BS>
 struct FourBitShape {
     static constexpr int W = kVectorWidth<D>;
-    static constexpr int kRows = kQuantizeVectors<D, kPrefetch>;
+    static constexpr int kRows = kQuantizeVectors<D>;
     static constexpr int kRow = kThreads * W;                         // values in a row
     static constexpr int kTile = kRow * kRows;
     static constexpr int kRowsPerBlock = BS > kRow ? BS / kRow : 1;   // a block spans rows,
@@ -115,10 +107,10 @@ __device__ __forceinline__ void store_packed(uint8_t* packed, int64_t i, int64_t
     }
 }
 
-// q = quantize_nf4 of y read off a step table (Nf4StepTable or Nf4FullTable, common/fourbit_step_table.h): all
-// loads first, and the tree only where an entry falls back (NaN, infinities). Written out rather than
-// common/step_table.h's step_lookup, so that the full table needs no usable() and nothing goes to the stack.
-template <class Table, int W>
+// q = quantize_nf4 of y read off its step table (Nf4FullTable, common/fourbit_step_table.h): all loads first,
+// and the tree only where an entry falls back (NaN, +inf). Written out rather than common/step_table.h's
+// step_lookup, so that the table needs no usable() and nothing goes to the stack.
+template <int W>
 __device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float* thresholds, const float (&y)[W],
                                             uint32_t (&q)[W]) {
     uint32_t b[W], e[W];
@@ -126,13 +118,13 @@ __device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float
     for (int v = 0; v < W; ++v) {
         b[v] = __float_as_uint(y[v]);
         e[v] = *reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(entries) +
-                                                  Table::byte_offset(b[v]));
+                                                  Nf4FullTable::byte_offset(b[v]));
     }
     uint32_t all = kStepValid;
 #pragma unroll
     for (int v = 0; v < W; ++v) {
-        q[v] = Table::value(e[v], b[v]);
-        all &= e[v];  // both tables are signed, so an entry alone says whether it is usable
+        q[v] = Nf4FullTable::value(e[v], b[v]);
+        all &= e[v];  // the table is signed, so an entry alone says whether it is usable
     }
     if ((all & kStepValid) == 0) {
 #pragma unroll
@@ -142,24 +134,21 @@ __device__ __forceinline__ void nf4_stepped(const uint32_t* entries, const float
 }
 
 // A thread keeps its tile as loaded (16 bytes a row) and converts one row at a time, so the next tile fits
-// beside it in the registers (kPrefetch). At most 64 registers: 4 blocks (32 warps) per SM.
-template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
+// beside it in the registers. At most 64 registers: 4 blocks (32 warps) per SM. NF4 searches its step table
+// (built by each CUDA block), FP4 its tree.
+template <int32_t D, int BS, int32_t QT>
 __global__ void __launch_bounds__(kThreads, 4)
     quantize_4bit_kernel(const typename CudaElement<D>::type* __restrict__ a, float* __restrict__ absmax,
-                         uint8_t* __restrict__ packed, int64_t n, bool aligned, Nf4StepEntries steps) {
-    using S = FourBitShape<D, BS, kPrefetch>;
+                         uint8_t* __restrict__ packed, int64_t n, bool aligned) {
+    using S = FourBitShape<D, BS>;
     constexpr int kTile = S::kTile;
-    constexpr Nf4Search kNf4 = QT == BNB_QUANT_NF4 ? kSearch : Nf4Search::kTree;
-    constexpr int kEntries = kNf4 == Nf4Search::kStepTable   ? Nf4StepTable::kEntries
-                             : kNf4 == Nf4Search::kFullTable ? Nf4FullTable::kEntries
-                                                             : 1;
+    constexpr bool kNf4 = QT == BNB_QUANT_NF4;
+    constexpr int kEntries = kNf4 ? Nf4FullTable::kEntries : 1;
     __shared__ FourBitShared shared;
     __shared__ uint32_t step_entries[kEntries];
     __shared__ float warp_max[S::kGroups][kThreads / 32];
-    if constexpr (kNf4 == Nf4Search::kStepTable)
-        for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = steps.entries[i];
     load_four_bit_shared<false>(shared, QT, ScaleArgs{});  // ends with a barrier
-    if constexpr (kNf4 == Nf4Search::kFullTable) {
+    if constexpr (kNf4) {
         for (int i = threadIdx.x; i < kEntries; i += kThreads) step_entries[i] = nf4_full_entry(shared.thresholds, i);
         __syncthreads();
     }
@@ -173,16 +162,12 @@ __global__ void __launch_bounds__(kThreads, 4)
     };
     uint4 raw[S::kRows];
     uint4 ahead[S::kRows];
-    if constexpr (kPrefetch) fetch(blockIdx.x, ahead);
+    fetch(blockIdx.x, ahead);
     for (int64_t tile = blockIdx.x; tile * kTile < n; tile += gridDim.x) {
         const int64_t first = tile * kTile + threadIdx.x * S::W;
-        if constexpr (kPrefetch) {
 #pragma unroll
-            for (int r = 0; r < S::kRows; ++r) raw[r] = ahead[r];
-            if ((tile + gridDim.x) * kTile < n) fetch(tile + gridDim.x, ahead);
-        } else {
-            fetch(tile, raw);
-        }
+        for (int r = 0; r < S::kRows; ++r) raw[r] = ahead[r];
+        if ((tile + gridDim.x) * kTile < n) fetch(tile + gridDim.x, ahead);
 
         // Block maxima from -FLT_MAX as upstream (NaN ignored by fmaxf; the zeros loaded past n pad a short
         // last block): in the thread, across lanes, then across warps.
@@ -220,15 +205,11 @@ __global__ void __launch_bounds__(kThreads, 4)
 #pragma unroll
             for (int v = 0; v < S::W; ++v) y[v] *= scale[r / S::kRowsPerBlock];
             uint32_t q[S::W];
-            if constexpr (kNf4 == Nf4Search::kStepTable) {
-                nf4_stepped<Nf4StepTable>(step_entries, shared.thresholds, y, q);
-            } else if constexpr (kNf4 == Nf4Search::kFullTable) {
-                nf4_stepped<Nf4FullTable>(step_entries, shared.thresholds, y, q);
+            if constexpr (kNf4) {
+                nf4_stepped(step_entries, shared.thresholds, y, q);
             } else {
 #pragma unroll
-                for (int v = 0; v < S::W; ++v)
-                    q[v] = QT == BNB_QUANT_NF4 ? quantize_nf4(shared.thresholds, y[v])
-                                               : quantize_fp4(shared.thresholds, y[v]);
+                for (int v = 0; v < S::W; ++v) q[v] = quantize_fp4(shared.thresholds, y[v]);
             }
             store_packed<S::W>(packed, first + r * S::kRow, n, aligned, q);
         }
@@ -253,16 +234,12 @@ __device__ __forceinline__ uint32_t load_packed(const uint8_t* packed, int64_t i
 }
 
 // out[i .. min(i + W, n)) = y rounded to dtype D, as store_floats does, inlined (nvcc kept store_floats a
-// call, with y on the stack), and a whole vector stored evict-first only if kStreaming.
-template <int32_t D, bool kStreaming>
+// call, with y on the stack). Cached stores: evict-first ones measured slower on the H200.
+template <int32_t D>
 __device__ __forceinline__ void store_output(typename CudaElement<D>::type* out, int64_t i, int64_t n, bool aligned,
                              const float (&y)[kVectorWidth<D>]) {
     if (aligned && i + kVectorWidth<D> <= n) {
-        const uint4 v = pack_floats<D>(y);
-        if constexpr (kStreaming)
-            __stcs(reinterpret_cast<uint4*>(out + i), v);
-        else
-            *reinterpret_cast<uint4*>(out + i) = v;
+        *reinterpret_cast<uint4*>(out + i) = pack_floats<D>(y);
     } else {
 #pragma unroll
         for (int v = 0; v < kVectorWidth<D>; ++v)
@@ -270,13 +247,16 @@ __device__ __forceinline__ void store_output(typename CudaElement<D>::type* out,
     }
 }
 
-// Dequantization reads half a byte per value and writes 2 or 4: kRows rows per thread keep loads in flight.
-template <int32_t D, bool Nested, int kRows, bool kStreaming>
+// Dequantization reads half a byte per value and writes 2 or 4: 16 rows per thread keep loads in flight.
+constexpr int kDequantizeRows = 16;
+
+template <int32_t D, bool Nested>
 __global__ void __launch_bounds__(kThreads)
     dequantize_4bit_kernel(int32_t quant_type, const uint8_t* __restrict__ packed, ScaleArgs scale_args,
                            typename CudaElement<D>::type* __restrict__ out, int blocksize_log2, int64_t n,
                            bool aligned) {
     constexpr int W = kVectorWidth<D>;
+    constexpr int kRows = kDequantizeRows;
     constexpr int kRow = kThreads * W;
     constexpr int kTile = kRow * kRows;
     __shared__ FourBitShared shared;
@@ -303,7 +283,7 @@ __global__ void __launch_bounds__(kThreads)
                 y[2 * j] = shared.values[(byte >> 4) & 15u] * scale[r];
                 y[2 * j + 1] = shared.values[byte & 15u] * scale[r];
             }
-            store_output<D, kStreaming>(out, first + r * kRow, n, aligned, y);
+            store_output<D>(out, first + r * kRow, n, aligned, y);
         }
     }
 }
@@ -326,52 +306,25 @@ bnb_status dispatch_four_bit_blocksize(int64_t blocksize, Body&& body) {
     }
 }
 
-// The NF4 step table, built once.
-const Nf4StepEntries& nf4_step_entries() {
-    static const Nf4StepEntries table = [] {
-        Nf4StepEntries t;
-        for (int i = 0; i < Nf4StepTable::kEntries; ++i) t.entries[i] = nf4_step_entry(i);
-        return t;
-    }();
-    return table;
-}
-
-template <int32_t D, int BS, int32_t QT, Nf4Search kSearch, bool kPrefetch>
-bnb_status launch_quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
-    auto kernel = quantize_4bit_kernel<D, BS, QT, kSearch, kPrefetch>;
+template <int32_t D, int BS, int32_t QT>
+bnb_status quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
+    auto kernel = quantize_4bit_kernel<D, BS, QT>;
     unsigned grid = 0;
-    BNB_TRY(balanced_grid(kernel, (n - 1) / FourBitShape<D, BS, kPrefetch>::kTile + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / FourBitShape<D, BS>::kTile + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(A) % 16 == 0 &&
                          reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0;
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const typename CudaElement<D>::type*>(A), absmax, packed, n,
-                                          aligned, nf4_step_entries());
+                                          aligned);
     BNB_CUDA_CHECK_LAUNCH("quantize_4bit_kernel");
     return BNB_OK;
 }
 
-// The quantize variant of this call (kernel_variant.h); FP4 searches with its tree in every variant, so its
-// table variants are the tree ones.
-template <int32_t D, int BS, int32_t QT>
-bnb_status quantize(const void* A, float* absmax, uint8_t* packed, int64_t n, cudaStream_t stream) {
-    constexpr bool kNf4 = QT == BNB_QUANT_NF4;
-    constexpr Nf4Search kStep = kNf4 ? Nf4Search::kStepTable : Nf4Search::kTree;
-    constexpr Nf4Search kFull = kNf4 ? Nf4Search::kFullTable : Nf4Search::kTree;
-    switch (kernel_variant(kQuantizeVariantEnv,
-                           {"tree", "tree_prefetch", "step_prefetch", "direct", "direct_prefetch"}, 4)) {
-        case 0: return launch_quantize<D, BS, QT, Nf4Search::kTree, false>(A, absmax, packed, n, stream);
-        case 1: return launch_quantize<D, BS, QT, Nf4Search::kTree, true>(A, absmax, packed, n, stream);
-        case 2: return launch_quantize<D, BS, QT, kStep, true>(A, absmax, packed, n, stream);
-        case 3: return launch_quantize<D, BS, QT, kFull, false>(A, absmax, packed, n, stream);
-        default: return launch_quantize<D, BS, QT, kFull, true>(A, absmax, packed, n, stream);
-    }
-}
-
-template <int32_t D, bool Nested, int kRows, bool kStreaming>
+template <int32_t D, bool Nested>
 bnb_status launch_dequantize(int32_t quant_type, const uint8_t* packed, const ScaleArgs& scales, void* out,
                              int64_t blocksize, int64_t n, cudaStream_t stream) {
-    auto kernel = dequantize_4bit_kernel<D, Nested, kRows, kStreaming>;
+    auto kernel = dequantize_4bit_kernel<D, Nested>;
     unsigned grid = 0;
-    BNB_TRY(balanced_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kRows) + 1, &grid));
+    BNB_TRY(balanced_grid(kernel, (n - 1) / (kThreads * kVectorWidth<D> * kDequantizeRows) + 1, &grid));
     const bool aligned = reinterpret_cast<uintptr_t>(packed) % (kVectorWidth<D> / 2) == 0 &&
                          reinterpret_cast<uintptr_t>(out) % 16 == 0;
     kernel<<<grid, kThreads, 0, stream>>>(quant_type, packed, scales, static_cast<typename CudaElement<D>::type*>(out),
@@ -384,14 +337,8 @@ template <bool Nested>
 bnb_status dequantize(const char* function, int32_t dtype, int32_t quant_type, const uint8_t* packed,
                       const ScaleArgs& scales, void* out, int64_t blocksize, int64_t n, void* stream) {
     return dispatch_float_dtype(function, dtype, [&](auto tag) -> bnb_status {
-        constexpr int32_t D = decltype(tag)::value;
-        const cudaStream_t s = static_cast<cudaStream_t>(stream);
-        switch (kernel_variant(kDequantizeVariantEnv, {"rows8_cs", "rows16_cs", "rows8_wb", "rows16_wb"}, 0)) {
-            case 1: return launch_dequantize<D, Nested, 16, true>(quant_type, packed, scales, out, blocksize, n, s);
-            case 2: return launch_dequantize<D, Nested, 8, false>(quant_type, packed, scales, out, blocksize, n, s);
-            case 3: return launch_dequantize<D, Nested, 16, false>(quant_type, packed, scales, out, blocksize, n, s);
-            default: return launch_dequantize<D, Nested, 8, true>(quant_type, packed, scales, out, blocksize, n, s);
-        }
+        return launch_dequantize<decltype(tag)::value, Nested>(quant_type, packed, scales, out, blocksize, n,
+                                                               static_cast<cudaStream_t>(stream));
     });
 }
 

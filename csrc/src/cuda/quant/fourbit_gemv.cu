@@ -14,11 +14,6 @@
 namespace bnb {
 namespace {
 
-// The tensor-core variant in use: decoder and chunks per warp step, chosen from
-// bnb_fourbit_gemv_variants_cuda_bench's measurements on the H200 (docs/DECISIONS.md).
-template <int32_t D, bool Nested>
-constexpr auto kMmaGemv = mma4::launch_gemv_mma<D, Nested, SmemPairDecoder, 4>;
-
 template <bool Nested>
 bnb_status gemv(const char* function, int32_t dtype, int32_t quant_type, const void* A, const uint8_t* packed,
                 const ScaleArgs& scales, const void* bias, void* out, int64_t m, int64_t n, int64_t k,
@@ -31,7 +26,9 @@ bnb_status gemv(const char* function, int32_t dtype, int32_t quant_type, const v
         constexpr int32_t D = decltype(tag)::value;
         const auto s = static_cast<cudaStream_t>(stream);
         if constexpr (D == BNB_BF16 || D == BNB_F16)
-            if (mma) return kMmaGemv<D, Nested>(quant_type, A, packed, scales, bias, out, m, n, k, blocksize, s);
+            if (mma)
+                return mma4::launch_gemv_mma<D, Nested>(quant_type, A, packed, scales, bias, out, m, n, k, blocksize,
+                                                        s);
         return simt4::launch_gemv_simt<D, Nested>(quant_type, A, packed, scales, bias, out, m, n, k, blocksize, s);
     });
 }

@@ -17,7 +17,6 @@
 #include "common/quantile_select.h"
 #include "cuda/cuda_check.h"
 #include "cuda/entry_points.h"
-#include "cuda/quant/kernel_variant.h"
 
 namespace bnb {
 namespace {
@@ -150,20 +149,15 @@ bnb_status launch_picks(const void* A, const QuantilePlan& plan, float* picks, c
     return BNB_OK;
 }
 
-// 16-bit keys: a full sort in 4 passes of 4 bits. f32 keys, by the bench-only selector (kernel_variant.h):
-// "full" sorts all 32 bits (7 passes of 5 bits); "high20" the top 20 bits (4 passes of 5 bits) and "high16" the
-// top 16 (4 passes of 4 bits), then select inside runs.
+// 16-bit keys: a full sort in 4 passes of 4 bits. f32 keys: the top 20 bits in 4 passes of 5 bits, then a
+// selection inside runs, and a full sort (7 passes) only in the blocks with a run too long. On the H200 this beat
+// sorting all 32 bits and sorting the top 16 (docs/DECISIONS.md, quant4-perf).
 template <int32_t D>
 bnb_status launch_picks(const void* A, const QuantilePlan& plan, float* picks, cudaStream_t stream) {
-    if constexpr (D != BNB_F32) {
+    if constexpr (D != BNB_F32)
         return launch_picks<D, 4, 0>(A, plan, picks, stream);
-    } else {
-        switch (kernel_variant("BNB_QUANTILES_VARIANT", {"full", "high20", "high16"}, 1)) {
-            case 0: return launch_picks<D, 5, 0>(A, plan, picks, stream);
-            case 2: return launch_picks<D, 4, 16>(A, plan, picks, stream);
-            default: return launch_picks<D, 5, 12>(A, plan, picks, stream);
-        }
-    }
+    else
+        return launch_picks<D, 5, 12>(A, plan, picks, stream);
 }
 
 bnb_status launch_sums(const QuantilePlan& plan, const float* picks, double* sums, float* out, cudaStream_t stream) {
